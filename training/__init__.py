@@ -1,0 +1,29 @@
+"""chronogan's training package: `TimeGAN`, `CRNNGAN`, their configs, and `load`.
+
+Attributes are imported lazily so that the torch-free parts (`training.data`, used by the service to
+validate uploads) can be imported without PyTorch installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_EXPORTS = {
+    "TimeGAN": "training.estimator",
+    "CRNNGAN": "training.estimator",
+    "load": "training.estimator",
+    "TimeGANConfig": "training.config",
+    "CRNNGANConfig": "training.config",
+    "GANConfig": "training.config",
+    "SchemaOptions": "training.data.options",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'training' has no attribute {name!r}")

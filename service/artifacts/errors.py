@@ -29,3 +29,7 @@ class NotFoundError(ChronoganError):
 
 class ArtifactIntegrityError(ChronoganError):
     """A model version whose files are missing or do not match the manifest's checksums."""
+
+
+class ConflictError(ChronoganError):
+    """The operation conflicts with one already in progress (e.g. two retrains of one model)."""

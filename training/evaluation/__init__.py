@@ -1,0 +1,58 @@
+"""Fidelity evaluation of synthetic time series: the TimeGAN discriminative and predictive scores,
+distribution statistics, a memorisation check, plots and a self-contained HTML report.
+
+Inputs are encoded arrays `[N, T, F]` in [0, 1] (see `training.data.encoded.EncodedData`) with optional
+`lengths` for variable-length sequences, plus decoded long-layout DataFrames for the categorical and
+missingness checks.
+"""
+
+from training.evaluation.datasets import sines
+from training.evaluation.discriminative import discriminative_score
+from training.evaluation.history import history_summary, resolve_equilibrium
+from training.evaluation.html_report import render_html
+from training.evaluation.memorisation import memorisation
+from training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
+from training.evaluation.predictive import predictive_score, predictive_train_on_real
+from training.evaluation.report import FULL, QUICK, Protocol, build_report, evaluate, make_plots
+from training.evaluation.results import ScoreResult, jsonable
+from training.evaluation.sequences import EvaluationInputError
+from training.evaluation.statistics import (
+    autocorrelation_difference,
+    cross_correlation_difference,
+    length_distance,
+    marginal_distances,
+)
+from training.evaluation.tabular import category_frequencies, missingness
+from training.evaluation.training_plots import loss_curves
+
+__all__ = [
+    "FULL",
+    "QUICK",
+    "EvaluationInputError",
+    "Protocol",
+    "ScoreResult",
+    "acf_plot",
+    "autocorrelation_difference",
+    "build_report",
+    "category_frequencies",
+    "cross_correlation_difference",
+    "discriminative_score",
+    "evaluate",
+    "history_summary",
+    "jsonable",
+    "length_distance",
+    "loss_curves",
+    "make_plots",
+    "marginal_distances",
+    "marginal_histograms",
+    "memorisation",
+    "missingness",
+    "pca_plot",
+    "predictive_score",
+    "predictive_train_on_real",
+    "render_html",
+    "resolve_equilibrium",
+    "sample_trajectories",
+    "sines",
+    "tsne_plot",
+]

@@ -1,0 +1,115 @@
+"""Output formats for synchronous generation: choosing one (body `format` or `Accept`) and rendering.
+
+Rendering is deterministic: the same table gives the same bytes, so the same version + seed + request
+gives an identical response (JSON keys in a fixed order, floats by repr, timestamps in ISO 8601).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal
+
+import pandas as pd
+
+from service.api.errors import ApiError
+
+OutputFormat = Literal["json", "csv", "ndjson", "parquet"]
+
+MEDIA_TYPES: dict[str, str] = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "ndjson": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
+# Accept values we understand (aliases included) -> format.
+_ACCEPT: dict[str, OutputFormat] = {
+    "application/json": "json",
+    "text/csv": "csv",
+    "application/x-ndjson": "ndjson",
+    "application/ndjson": "ndjson",
+    "application/jsonl": "ndjson",
+    "application/vnd.apache.parquet": "parquet",
+    "application/x-parquet": "parquet",
+    "application/parquet": "parquet",
+}
+
+
+def negotiate(explicit: OutputFormat | None, accept: str | None) -> OutputFormat:
+    """The body's `format` wins; else the best `Accept` entry we can produce; else JSON."""
+    if explicit is not None:
+        return explicit
+    if not accept:
+        return "json"
+    choices: list[tuple[float, int, str]] = []
+    for i, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            choices.append((-q, i, media.lower()))
+    for _, _, media in sorted(choices):
+        if media in _ACCEPT:
+            return _ACCEPT[media]
+        if media in ("*/*", "application/*"):
+            return "json"
+    raise ApiError(
+        406,
+        "Not acceptable",
+        f"cannot produce {accept!r}; use one of {sorted(set(_ACCEPT))} or the body field `format`",
+        kind="not-acceptable",
+    )
+
+
+def _column_values(series: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values: NaN/NaT/NA -> null, timestamps -> ISO 8601 strings."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return [None if pd.isna(v) else v.isoformat() for v in series]
+    if pd.api.types.is_float_dtype(series.dtype):
+        return [None if math.isnan(v) else v for v in series.astype("float64").tolist()]
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        return [None if pd.isna(v) else v for v in series.astype(object).tolist()]
+    return [None if _is_missing(v) else _plain(v) for v in series.tolist()]
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists etc.
+        return False
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def table_rows(df: pd.DataFrame) -> list[list[Any]]:
+    columns = [_column_values(df[c]) for c in df.columns]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+
+
+def json_body(df: pd.DataFrame, header: dict[str, Any]) -> bytes:
+    return _dumps({**header, "columns": [str(c) for c in df.columns], "data": table_rows(df)}).encode()
+
+
+def ndjson_lines(chunks: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """One JSON object per row, column name -> value, streamed chunk by chunk."""
+    for df in chunks:
+        names = [str(c) for c in df.columns]
+        lines = [_dumps(dict(zip(names, row, strict=True))) for row in table_rows(df)]
+        if lines:
+            yield ("\n".join(lines) + "\n").encode()

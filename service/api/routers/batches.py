@@ -1,0 +1,42 @@
+"""Batch generation: large requests become jobs that a worker writes to a file."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from service.api.auth import RequireApiKey
+from service.api.deps import ModelName, ServicesDep, annotate
+from service.api.errors import problem_responses
+from service.api.job_views import accepted
+from service.api.schemas import BatchRequest, JobOut
+from service.artifacts.runtime import draw_seed
+
+router = APIRouter(prefix="/v1/models", tags=["batches"])
+
+
+@router.post(
+    "/{name}/batches",
+    status_code=202,
+    response_model=JobOut,
+    summary="Generate many sequences in the background",
+    description=(
+        "Queues a batch job and answers 202 with the job and a `Location` header. The version (active one "
+        "unless given) and the seed (drawn unless given) are fixed now, so the file is reproducible. "
+        "Download it from `GET /v1/jobs/{id}/result` once the job has succeeded."
+    ),
+    dependencies=[RequireApiKey],
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+def create_batch(
+    name: ModelName, body: BatchRequest, request: Request, response: Response, services: ServicesDep
+) -> JobOut:
+    model = services.registry.get(name, body.version)
+    version = model.manifest.version
+    seed = body.seed if body.seed is not None else draw_seed()
+    # One sequence now checks context/seq_len/start, so a bad request is a 422 here, not a failed job later.
+    model.generate(1, seed=seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    params = {**body.model_dump(exclude_none=True), "model": name, "version": version, "seed": seed}
+    job = services.jobs.enqueue("batch", params, model=name)
+    services.executor.submit(job.id)
+    annotate(request, version=version, seed=seed, n_sequences=body.n_sequences, job_id=job.id)
+    return accepted(job, response)

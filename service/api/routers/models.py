@@ -1,0 +1,100 @@
+"""Model listing, details and activation (rollback is activating an older version)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from service.api.auth import RequireApiKey
+from service.api.deps import ModelName, Services, ServicesDep, annotate
+from service.api.errors import ApiError, problem_responses
+from service.api.schemas import ColumnOut, ModelDetail, ModelList, ModelSummary, VersionOut
+from service.artifacts.errors import ArtifactIntegrityError
+from service.artifacts.manifest import Manifest
+from service.artifacts.store import validate_version
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+@router.get("", response_model=ModelList, summary="List models")
+def list_models(services: ServicesDep) -> ModelList:
+    store = services.store
+    return ModelList(
+        models=[
+            ModelSummary(name=n, active_version=store.active_version(n), versions=store.list_versions(n))
+            for n in store.list_models()
+        ]
+    )
+
+
+@router.get(
+    "/{name}",
+    response_model=ModelDetail,
+    summary="A model's versions and the columns it generates",
+    responses=problem_responses(404, 422),
+)
+def get_model(name: ModelName, services: ServicesDep) -> ModelDetail:
+    return model_detail(services, name)
+
+
+@router.post(
+    "/{name}/versions/{version}/activate",
+    response_model=ModelDetail,
+    summary="Make a version the active one (also: roll back)",
+    description="The version is loaded and checksum-verified first; a broken version is refused (409).",
+    dependencies=[RequireApiKey],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def activate(name: ModelName, version: str, request: Request, services: ServicesDep) -> ModelDetail:
+    validate_version(version)
+    annotate(request, version=version)
+    try:
+        services.registry.get(name, version)
+    except ArtifactIntegrityError as exc:
+        raise ApiError(
+            409, "Conflict", f"refusing to activate a broken version: {exc}", kind="conflict"
+        ) from exc
+    services.store.set_active(name, version)
+    return model_detail(services, name)
+
+
+def model_detail(services: Services, name: str) -> ModelDetail:
+    store, registry = services.store, services.registry
+    versions = store.list_versions(name)  # NotFoundError -> 404
+    active = store.active_version(name)
+    failures = registry.failures()
+    out: list[VersionOut] = []
+    manifests: dict[str, Manifest] = {}
+    for v in versions:
+        try:
+            m = store.read_manifest(name, v)
+        except Exception as exc:  # an unreadable manifest must not hide the other versions
+            out.append(VersionOut(version=v, active=v == active, status="unreadable", error=str(exc)))
+            continue
+        manifests[v] = m
+        status = registry.status(name, v)
+        out.append(
+            VersionOut(
+                version=v,
+                active=v == active,
+                status=status,  # type: ignore[arg-type]
+                created_at=m.created_at,
+                model_type=m.model_type,
+                metrics=m.metrics,
+                error=failures.get((name, v)),
+            )
+        )
+    detail = ModelDetail(name=name, active_version=active, versions=out)
+    shown = manifests.get(active or "") or (
+        manifests[max(manifests, key=versions.index)] if manifests else None
+    )
+    if shown is not None:
+        schema = shown.table_schema
+        detail.layout = schema.layout
+        detail.seq_len = schema.seq_len
+        detail.id_column = schema.id_column
+        detail.time_column = schema.time_column
+        detail.columns = [
+            ColumnOut(name=c.name, kind=c.kind, is_context=c.is_context, categories=c.categories)
+            for c in schema.columns
+        ]
+    return detail

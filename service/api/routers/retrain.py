@@ -1,0 +1,122 @@
+"""Retraining from an uploaded table: validate now, train in a worker, then the quality gate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from service.api.auth import RequireApiKey
+from service.api.deps import ModelName, ServicesDep, annotate
+from service.api.errors import ApiError, FieldError, problem_responses
+from service.api.job_views import accepted
+from service.api.schemas import JobOut, RetrainOptions
+from service.api.uploads import save_upload, upload_suffix
+from service.artifacts.errors import NotFoundError, UserInputError
+from service.jobs.store import JobConflictError, new_job_id
+
+router = APIRouter(prefix="/v1/models", tags=["retrain"])
+
+_OPTIONS_EXAMPLE = json.dumps(RetrainOptions.model_config["json_schema_extra"]["examples"][0])  # type: ignore[index]
+
+
+@router.post(
+    "/{name}/retrain",
+    status_code=202,
+    response_model=JobOut,
+    summary="Train a new version from an uploaded CSV/Parquet table",
+    description=(
+        "Multipart upload: `file` (the table) and optional `options` (JSON: schema overrides "
+        "`sequence_key`, `time_column`, `categorical`, `context`, `ignore`; `model_type`, `max_minutes`, "
+        "`mode` fresh|warm, `promote`). The table is validated before the job is queued (422 lists every "
+        "problem). The model is created if new. 409 while another retrain of the model is queued or "
+        "running. The new version goes live if the model had none, if `promote` is true, or if it passes "
+        "the quality gate; the job's result records the decision."
+    ),
+    dependencies=[RequireApiKey],
+    responses=problem_responses(401, 403, 409, 413, 422, 503),
+)
+async def retrain(
+    name: ModelName,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="The training table (.csv, .csv.gz, .parquet)")],
+    options: Annotated[str | None, Form(description="JSON options", examples=[_OPTIONS_EXAMPLE])] = None,
+) -> JobOut:
+    opts = _parse_options(options)
+    suffix = upload_suffix(file.filename)
+    if opts.mode == "warm" and not _has_active(services, name):
+        raise UserInputError(
+            f"mode 'warm' needs an active version of model {name!r}; use 'fresh'", field="options.mode"
+        )
+    _refuse_if_busy(services, name)  # cheap early answer; enqueue re-checks atomically
+
+    job_id = new_job_id()
+    job_dir = services.settings.jobs_dir_path / job_id
+    dest = job_dir / f"upload{suffix}"
+    try:
+        size = await save_upload(file, dest)
+        train_options = opts.training_options()
+        await run_in_threadpool(_validate_upload, dest, train_options)
+        params: dict[str, Any] = {
+            "model": name,
+            "upload": str(dest),
+            "filename": file.filename,
+            "bytes": size,
+            "options": train_options,
+            "promote": opts.promote,
+        }
+        job = services.jobs.enqueue("retrain", params, model=name, job_id=job_id, unique_per_model=True)
+    except BaseException:
+        shutil.rmtree(job_dir, ignore_errors=True)
+        raise
+    services.executor.submit(job.id)
+    annotate(request, job_id=job.id, upload_bytes=size)
+    return accepted(job, response)
+
+
+def _parse_options(raw: str | None) -> RetrainOptions:
+    if raw is None or not raw.strip():
+        return RetrainOptions()
+    try:
+        return RetrainOptions.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [
+            FieldError(field=".".join(["options", *(str(p) for p in e["loc"])]), message=e["msg"])
+            for e in exc.errors()
+        ]
+        raise ApiError(
+            422, "Invalid options", "the `options` form field is not valid", kind="validation", errors=errors
+        ) from exc
+
+
+def _has_active(services: ServicesDep, name: str) -> bool:
+    try:
+        return services.store.active_version(name) is not None
+    except NotFoundError:
+        return False
+
+
+def _refuse_if_busy(services: ServicesDep, name: str) -> None:
+    for state in ("queued", "running"):
+        for job in services.jobs.list_jobs(state=state, model=name):
+            if job.kind == "retrain":
+                raise JobConflictError(f"a retrain of model {name!r} is already {state} (job {job.id})")
+
+
+def _validate_upload(path: Any, options: dict[str, Any]) -> None:
+    try:
+        from training.api import validate_upload
+    except ImportError as exc:  # the serve-only install has no training package dependencies
+        raise ApiError(
+            503,
+            "Retraining unavailable",
+            f"this installation cannot train models ({exc})",
+            kind="unavailable",
+        ) from exc
+    validate_upload(path, options)

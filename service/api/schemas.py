@@ -1,0 +1,198 @@
+"""Request and response bodies of the HTTP API, with the examples shown in the OpenAPI docs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.formats import OutputFormat
+from service.artifacts.runtime import MAX_SEED
+
+Label = str | int | float | bool | None
+
+_SEED = Field(
+    None,
+    ge=0,
+    le=MAX_SEED,
+    description="Random seed; the same version + seed + request gives identical output. Drawn when absent.",
+    examples=[42],
+)
+_SEQ_LEN = Field(None, ge=1, le=4096, description="Steps per sequence; default: the model's.", examples=[48])
+_CONTEXT = Field(
+    None,
+    description="Fix context (per-sequence) columns to these values; others are sampled.",
+    examples=[{"region": "north"}],
+)
+_VERSION = Field(None, description="Model version; default: the active one.", examples=["v2"])
+_START = Field(
+    None,
+    description="ISO 8601 start time of every sequence; default: sampled.",
+    examples=["2024-01-01T00:00:00"],
+)
+
+
+class GenerateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"n_sequences": 5, "seed": 42, "context": {"region": "north"}}]},
+    )
+
+    n_sequences: int = Field(ge=1, description="How many sequences to generate.", examples=[5])
+    seed: int | None = _SEED
+    seq_len: int | None = _SEQ_LEN
+    context: dict[str, Label] | None = _CONTEXT
+    version: str | None = _VERSION
+    start: str | None = _START
+    format: OutputFormat | None = Field(
+        None, description="Response format; default from the Accept header, else json.", examples=["csv"]
+    )
+
+
+class GenerateResponse(BaseModel):
+    model: str = Field(examples=["sales"])
+    version: str = Field(examples=["v2"])
+    seed: int = Field(examples=[42])
+    columns: list[str] = Field(examples=[["sequence_id", "date", "units"]])
+    data: list[list[Any]] = Field(
+        examples=[[[0, "2024-01-01T00:00:00", 12.5], [0, "2024-01-02T00:00:00", 13.0]]]
+    )
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"n_sequences": 1_000_000, "seed": 7, "format": "parquet"}]},
+    )
+
+    n_sequences: int = Field(ge=1, le=1_000_000_000, examples=[1_000_000])
+    seed: int | None = _SEED
+    format: Literal["parquet", "csv"] = Field("parquet", examples=["parquet"])
+    version: str | None = _VERSION
+    seq_len: int | None = _SEQ_LEN
+    context: dict[str, Label] | None = _CONTEXT
+    start: str | None = _START
+
+
+class RetrainOptions(BaseModel):
+    """The `options` form field of a retrain upload (JSON)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"sequence_key": "store_id", "time_column": "date", "max_minutes": 5, "mode": "warm"}
+            ]
+        },
+    )
+
+    sequence_key: str | None = Field(None, examples=["store_id"])
+    time_column: str | None = Field(None, examples=["date"])
+    categorical: list[str] | None = Field(None, examples=[["weekday"]])
+    numeric: list[str] | None = None
+    context: list[str] | None = Field(None, examples=[["region"]])
+    ignore: list[str] | None = Field(None, examples=[["comment"]])
+    seq_len: int | None = Field(None, ge=1, le=4096)
+    stride: int | None = Field(None, ge=1)
+    max_seq_len: int | None = Field(None, ge=1)
+    model_type: str | None = Field(None, examples=["timegan"])
+    max_minutes: float | None = Field(None, gt=0, examples=[10])
+    mode: Literal["fresh", "warm"] = Field(
+        "fresh", description="warm: start from the active version's weights.", examples=["warm"]
+    )
+    promote: bool = Field(False, description="Activate the new version whatever the quality gate says.")
+    # Training shortcuts (see training.config); anything else goes in `config`.
+    seed: int | None = Field(None, ge=0, examples=[0])
+    loss: Literal["bce", "lsgan", "wgan-gp", "hinge"] | None = None
+    conditioning: Literal["auto", "none", "cgan", "acgan"] | None = None
+    cell: Literal["lstm", "gru"] | None = None
+    batch_size: int | None = Field(None, ge=1)
+    hidden_dim: int | None = Field(None, ge=1)
+    num_layers: int | None = Field(None, ge=1)
+    config: dict[str, Any] | None = Field(None, examples=[{"lr_g": 0.0005}])
+    evaluate: bool | None = Field(None, description="Score the new version (the gate needs the score).")
+
+    def training_options(self) -> dict[str, Any]:
+        """What `training.api` receives: everything set except `promote`, which the gate uses."""
+        return self.model_dump(exclude_none=True, exclude={"promote"})
+
+
+class JobLinks(BaseModel):
+    self: str = Field(examples=["/v1/jobs/3f2a..."])
+    result: str | None = Field(None, examples=["/v1/jobs/3f2a.../result"])
+    cancel: str | None = None
+    retry: str | None = None
+
+
+class JobOut(BaseModel):
+    id: str = Field(examples=["3f2a9c0e5b1d4f7a8e6c2b9d0a1f3e5c"])
+    kind: str = Field(examples=["batch"])
+    model: str | None = Field(examples=["sales"])
+    state: Literal["queued", "running", "succeeded", "failed", "canceled"] = Field(examples=["running"])
+    progress: float = Field(ge=0, le=1, examples=[0.42])
+    params: dict[str, Any] = Field(examples=[{"n_sequences": 1_000_000, "seed": 7, "format": "parquet"}])
+    created_at: str = Field(examples=["2024-05-01T12:00:00.000Z"])
+    started_at: str | None = None
+    finished_at: str | None = None
+    error: str | None = Field(None, examples=[None])
+    result: dict[str, Any] | None = None
+    cancel_requested: bool = False
+    attempts: int = 0
+    worker_pid: int | None = None
+    heartbeat_at: str | None = None
+    links: JobLinks
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+
+
+class VersionOut(BaseModel):
+    version: str = Field(examples=["v2"])
+    active: bool
+    status: Literal["loaded", "not_loaded", "failed", "unreadable"] = Field(examples=["loaded"])
+    created_at: str | None = Field(None, examples=["2024-05-01T12:00:00Z"])
+    model_type: str | None = Field(None, examples=["timegan"])
+    metrics: dict[str, Any] = {}
+    error: str | None = None
+
+
+class ColumnOut(BaseModel):
+    name: str = Field(examples=["units"])
+    kind: str = Field(examples=["continuous"])
+    is_context: bool = False
+    categories: list[Label] | None = None
+
+
+class ModelSummary(BaseModel):
+    name: str = Field(examples=["sales"])
+    active_version: str | None = Field(examples=["v2"])
+    versions: list[str] = Field(examples=[["v1", "v2"]])
+
+
+class ModelList(BaseModel):
+    models: list[ModelSummary]
+
+
+class ModelDetail(BaseModel):
+    name: str = Field(examples=["sales"])
+    active_version: str | None = Field(examples=["v2"])
+    versions: list[VersionOut]
+    # From the active (else latest) version: what a generate request may ask for.
+    layout: str | None = Field(None, examples=["entities"])
+    seq_len: int | None = Field(None, examples=[24])
+    id_column: str | None = Field(None, examples=["store_id"])
+    time_column: str | None = Field(None, examples=["date"])
+    columns: list[ColumnOut] = []
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"] = Field(examples=["ready"])
+    store: str = Field(examples=["models"])
+    loaded: list[str] = Field(examples=[["sales/v2"]])
+    failed: dict[str, str] = Field({}, examples=[{"sales/v1": "generator.onnx: checksum mismatch"}])
+    detail: str | None = None

@@ -1,0 +1,67 @@
+"""Service settings, read from the environment (prefix `CHRONOGAN_`) by pydantic-settings.
+
+One object configures the HTTP app, the worker and `chronogan serve`, so the three always agree on where
+the model store, the job database and the batch outputs live.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHRONOGAN_", extra="ignore")
+
+    store: Path = Field(Path("models"), description="Model store root (`<store>/<name>/<version>/`).")
+    api_key: SecretStr | None = Field(
+        None, description="When set, mutating routes require it in the `X-API-Key` header."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    # Requests above this many sequences must go through a batch job (memory and latency stay bounded).
+    sync_limit_sequences: int = Field(10_000, ge=1)
+    max_body_bytes: int = Field(1_000_000, ge=1, description="Limit for JSON request bodies.")
+    max_upload_bytes: int = Field(100 * 1024 * 1024, ge=1, description="Limit for retrain uploads.")
+
+    jobs_db: Path | None = Field(None, description="SQLite job store; default `<store>/.jobs/jobs.sqlite3`.")
+    jobs_dir: Path | None = Field(
+        None, description="Batch outputs and uploads; default `<store>/.jobs/files`."
+    )
+    workers: int = Field(1, ge=0, description="Worker processes `chronogan serve` starts beside the API.")
+    ort_threads: int | None = Field(None, ge=1, description="onnxruntime intra-op threads per session.")
+    max_loaded_versions: int = Field(8, ge=1, description="onnxruntime sessions kept warm (LRU).")
+    warm_on_start: bool = Field(True, description="Load every active version when the app starts.")
+
+    # Quality gate for retrains: the new version goes live only if its discriminative score is not worse
+    # than the active version's by more than this (scores are |accuracy - 0.5|, lower is better).
+    gate_margin: float = Field(0.05, ge=0)
+
+    poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for jobs.")
+    heartbeat_seconds: float = Field(5.0, gt=0, description="How often a busy worker proves it is alive.")
+    # A running job whose heartbeat is older than this belongs to a dead (or hung) worker.
+    stale_after_seconds: float = Field(60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _default_job_paths(self) -> Settings:
+        if self.jobs_db is None:
+            self.jobs_db = self.store / ".jobs" / "jobs.sqlite3"
+        if self.jobs_dir is None:
+            self.jobs_dir = self.store / ".jobs" / "files"
+        return self
+
+    @property
+    def jobs_db_path(self) -> Path:
+        assert self.jobs_db is not None  # filled in by the validator
+        return self.jobs_db
+
+    @property
+    def jobs_dir_path(self) -> Path:
+        assert self.jobs_dir is not None
+        return self.jobs_dir
+
+    def api_key_value(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None

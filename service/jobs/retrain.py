@@ -1,0 +1,61 @@
+"""Retrain jobs: train a new version from an uploaded table, then apply the quality gate.
+
+torch is imported here, lazily, and only ever in a worker process: the API never runs this module's
+training code, so the serve-only install keeps working without torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from service.artifacts.store import ModelStore
+from service.jobs.context import JobContext
+from service.jobs.gate import decide
+
+# Training reports progress 0..1; the last few percent are the gate and clean-up.
+_TRAIN_SHARE = 0.95
+
+
+def run_retrain(ctx: JobContext) -> dict[str, Any]:
+    from training.api import train_version  # torch: only in the worker, only when a retrain runs
+
+    p = ctx.job.params
+    name: str = p["model"]
+    upload = Path(p["upload"])
+    store = ModelStore(ctx.settings.store)
+
+    version, metrics = train_version(
+        upload,
+        name=name,
+        store=store.root,
+        options=dict(p.get("options") or {}),
+        on_progress=lambda fraction: ctx.progress(fraction * _TRAIN_SHARE),
+    )
+    ctx.progress(_TRAIN_SHARE, force=True)  # last cancellation point before the version can go live
+
+    # Compare with what is active *now*: another retrain or a manual activation may have happened meanwhile.
+    active = store.active_version(name)
+    if active == version:  # train_version activates the first version of a new model itself
+        active = None
+    active_metrics = store.read_manifest(name, active).metrics if active else None
+    decision = decide(
+        metrics,
+        active_version=active,
+        active_metrics=active_metrics,
+        promote=bool(p.get("promote", False)),
+        margin=ctx.settings.gate_margin,
+    )
+    if decision.activate and store.active_version(name) != version:
+        store.set_active(name, version)
+
+    # The upload has served its purpose; failed jobs keep theirs so that a retry can use it.
+    upload.unlink(missing_ok=True)
+    return {
+        "model": name,
+        "version": version,
+        "activated": decision.activate,
+        "active_version": store.active_version(name),
+        "gate": decision.to_dict(),
+        "metrics": metrics,
+    }

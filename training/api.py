@@ -1,0 +1,142 @@
+"""Train-and-publish entry points shared by the CLI (`chronogan train`) and the service's retrain jobs.
+
+`options` is one flat JSON-able dict (the API's `options` form field, or the CLI flags):
+schema overrides (sequence_key, time_column, categorical, numeric, context, ignore, seq_len, stride,
+max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, conditioning, `config` (any other
+config field), mode (fresh|warm), promote, evaluate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.artifacts.errors import UserInputError
+from service.artifacts.store import ModelStore, validate_model_name
+from training.config import CONFIG_CLASSES, GANConfig
+from training.data.options import SchemaOptions
+
+SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
+CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
+RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
+
+
+@dataclass
+class TrainRequest:
+    model_type: str = "timegan"
+    schema: SchemaOptions = field(default_factory=SchemaOptions)
+    config: dict[str, Any] = field(default_factory=dict)
+    mode: str = "fresh"
+    promote: bool = False
+    evaluate: bool = True
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any] | None) -> TrainRequest:
+        options = dict(options or {})
+        if not isinstance(options, dict):
+            raise UserInputError("options must be a JSON object", field="options")
+        unknown = sorted(set(options) - SCHEMA_KEYS - CONFIG_SHORTCUTS - RUN_KEYS)
+        if unknown:
+            raise UserInputError(f"unknown option(s) {unknown}", field="options")
+        model_type = options.get("model_type", "timegan")
+        if model_type not in CONFIG_CLASSES:
+            raise UserInputError(f"model_type must be one of {sorted(CONFIG_CLASSES)}, got {model_type!r}",
+                                 field="options.model_type")
+        mode = options.get("mode", "fresh")
+        if mode not in ("fresh", "warm"):
+            raise UserInputError(f"mode must be 'fresh' or 'warm', got {mode!r}", field="options.mode")
+        config = dict(options.get("config") or {})
+        if not isinstance(config, dict):
+            raise UserInputError("options.config must be an object", field="options.config")
+        for key in CONFIG_SHORTCUTS & set(options):
+            config[key] = options[key]
+        for key in ("seq_len", "stride", "max_seq_len"):
+            if key in options:
+                config[key] = options[key]
+        schema = SchemaOptions.from_dict({k: v for k, v in options.items() if k in SCHEMA_KEYS})
+        request = cls(model_type=model_type, schema=schema, config=config, mode=mode,
+                      promote=bool(options.get("promote", False)), evaluate=bool(options.get("evaluate", True)))
+        request.build_config()  # fail early on bad config values
+        return request
+
+    def build_config(self) -> GANConfig:
+        try:
+            return CONFIG_CLASSES[self.model_type].from_dict(self.config)
+        except (ValueError, TypeError) as exc:
+            raise UserInputError(str(exc), field="options.config") from exc
+
+
+def validate_upload(path: Path, options: dict[str, Any] | None = None) -> None:
+    """Torch-free check of a training file and options: raises UserInputError listing every problem."""
+    from training.data.infer import prepare_table
+    from training.data.io import read_table
+
+    request = TrainRequest.from_options(options)
+    config = request.build_config()
+    request.schema.seq_len, request.schema.stride, request.schema.max_seq_len = (
+        config.seq_len, config.stride, config.max_seq_len)
+    prepare_table(read_table(path), request.schema)
+
+
+def train_version(
+    path: Path,
+    *,
+    name: str,
+    store: Path,
+    options: dict[str, Any] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    progress: bool = False,
+    log: Callable[[str], None] | None = None,
+    activate: bool | None = None,
+    checkpoint_dir: Path | None = None,
+    resume: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """Train on `path` and publish a new version of `name`. Nothing is written unless training and export
+    succeed. The version is activated when `activate` is true, or when None and the model has no active
+    version yet. Returns (version, metrics)."""
+    from training.estimator import SyntheticSeriesModel, load
+
+    validate_model_name(name)
+    request = TrainRequest.from_options(options)
+    config = request.build_config()
+    model_store = ModelStore(store)
+    with model_store.model_lock(name):
+        warm = None
+        if request.mode == "warm":
+            try:
+                active = model_store.resolve(name)
+            except Exception as exc:
+                raise UserInputError(f"mode 'warm' needs an existing active version of {name!r}", field="options.mode") from exc
+            warm = load(model_store.version_dir(name, active))
+        model: SyntheticSeriesModel = _model_class(request.model_type)(config)
+        model.fit(Path(path), request.schema, progress=progress, warm_start=warm, log=log,
+                  on_progress=on_progress, checkpoint_dir=checkpoint_dir, resume=resume)
+        if request.evaluate:
+            model.metrics = quick_metrics(model, Path(path), request.schema)
+        with model_store.staging() as staged:
+            version = model_store.next_version(name)
+            model.save(staged, name=name, version=version)
+            model_store.publish(staged, name, version)
+        if activate or (activate is None and model_store.active_version(name) is None):
+            model_store.set_active(name, version)
+    if checkpoint_dir is not None:  # the run is published: its resume point is no longer needed
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return version, model.metrics
+
+
+def _model_class(model_type: str) -> type:
+    from training.estimator import CRNNGAN, TimeGAN
+
+    return {"timegan": TimeGAN, "crnngan": CRNNGAN}[model_type]
+
+
+def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:
+    """A quick discriminative score of the fitted model against its training data, stored in the manifest
+    (the service shows it and the retrain quality gate compares it)."""
+    from training.evaluation.quick import quick_discriminative
+
+    return quick_discriminative(model, path, schema_options)

@@ -1,0 +1,209 @@
+"""Typed, JSON-able hyper-parameters: one dataclass per model, sharing `GANConfig`.
+
+Every field has a default a user gets good results with on CPU (see each class's docstring for
+why). `to_dict()`/`from_dict()` round-trip through JSON; unknown keys and bad values raise
+`ValueError` naming the field, so a typo in a config file fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
+
+CellType = Literal["lstm", "gru"]
+LossName = Literal["bce", "lsgan", "wgan-gp", "hinge"]
+Conditioning = Literal["auto", "none", "cgan", "acgan"]
+
+CELLS: tuple[str, ...] = ("lstm", "gru")
+LOSSES: tuple[str, ...] = ("bce", "lsgan", "wgan-gp", "hinge")
+CONDITIONINGS: tuple[str, ...] = ("auto", "none", "cgan", "acgan")
+
+
+@dataclass
+class GANConfig:
+    """Settings shared by every model.
+
+    Data shaping: `seq_len`/`stride` window a single long series; `max_seq_len` caps entity
+    sequences. Network: `hidden_dim` units per recurrent layer, `num_layers` layers of `cell`.
+    `noise_dim` per time step (None = the number of encoded features, as in the TimeGAN reference).
+    Training: `batch_size`, Adam `lr_g`/`lr_d`/`betas`, `max_minutes` hard wall-clock budget
+    (None = the step counts rule), `seed` for reproducibility, a history record every `log_every`
+    steps, a checkpoint every `checkpoint_every` steps (when a checkpoint folder is given), and
+    `num_threads` torch threads while training (None = min(2, cores): the networks are small, so
+    more threads only add synchronisation overhead).
+    """
+
+    model_type: ClassVar[str] = ""
+
+    seq_len: int = 24
+    stride: int = 1
+    max_seq_len: int = 256
+    batch_size: int = 128
+    hidden_dim: int = 24
+    num_layers: int = 3
+    cell: CellType = "lstm"
+    noise_dim: int | None = None
+    loss: LossName = "bce"
+    conditioning: Conditioning = "auto"
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    betas: tuple[float, float] = (0.9, 0.999)
+    max_minutes: float | None = None
+    seed: int = 0
+    log_every: int = 50
+    checkpoint_every: int = 1000
+    num_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(self, "betas", len(self.betas) == 2 and all(_is_number(b) for b in self.betas), "two numbers")
+        self.betas = (float(self.betas[0]), float(self.betas[1]))
+        for name in ("seq_len", "stride", "max_seq_len", "batch_size", "hidden_dim", "num_layers",
+                     "log_every", "checkpoint_every"):
+            _require(self, name, _is_int(getattr(self, name)) and getattr(self, name) > 0, "a positive integer")
+        for name in ("noise_dim", "num_threads"):
+            value = getattr(self, name)
+            _require(self, name, value is None or (_is_int(value) and value > 0), "a positive integer or null")
+        _require(self, "cell", self.cell in CELLS, f"one of {CELLS}")
+        _require(self, "loss", self.loss in LOSSES, f"one of {LOSSES}")
+        _require(self, "conditioning", self.conditioning in CONDITIONINGS, f"one of {CONDITIONINGS}")
+        for name in ("lr_g", "lr_d"):
+            _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) > 0, "a positive number")
+        _require(self, "betas", all(0.0 <= b < 1.0 for b in self.betas), "two numbers in [0, 1)")
+        _require(self, "max_minutes", self.max_minutes is None or (_is_number(self.max_minutes)
+                                                             and self.max_minutes > 0), "positive or null")
+        _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict, including `model_type` so `config_from_dict` can pick the class."""
+        out: dict[str, Any] = {"model_type": self.model_type}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        data = dict(data)
+        model_type = data.pop("model_type", cls.model_type)
+        if model_type != cls.model_type:
+            raise ValueError(f"model_type: expected {cls.model_type!r}, got {model_type!r}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in known:
+                raise ValueError(f"unknown config key {key!r} for {cls.__name__} (known: {sorted(known)})")
+        for key in ("betas", "phase_fractions"):  # JSON has no tuples
+            if isinstance(data.get(key), list):
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+    def architecture(self) -> dict[str, Any]:
+        """The fields that fix the networks' shapes: a checkpoint must match them to be resumed."""
+        return {"model_type": self.model_type, "hidden_dim": self.hidden_dim, "num_layers": self.num_layers,
+                "cell": self.cell, "noise_dim": self.noise_dim, "conditioning": self.conditioning}
+
+
+@dataclass
+class TimeGANConfig(GANConfig):
+    """TimeGAN (Yoon et al. 2019), defaults from the reference code jsyoon0823/TimeGAN.
+
+    Networks: hidden 24 and 3 layers as in the reference (small enough to be fast on CPU).
+    Phases: `embedding_steps` autoencoder, `supervised_steps` next-step supervisor (teacher
+    forcing on real latents), `joint_steps` adversarial. The reference runs 50,000 of each; the
+    defaults here are caps sized for CPU. With `max_minutes` the budget is split by
+    `phase_fractions` (time a phase leaves unused flows on to later phases).
+    Loss weights (the reference's): generator loss = adv + `gamma`*adv_on_latent
+    + `supervised_weight`*sqrt(supervised MSE) + `moment_weight`*moments; embedder loss in the joint
+    phase = `recon_weight`*sqrt(reconstruction MSE) + `embed_supervised_weight`*supervised MSE;
+    discriminator loss = real + fake + `gamma`*fake_on_latent, only stepped while above
+    `d_threshold` (ignored for wgan-gp, whose critic loss is not bounded below).
+    `g_steps_per_iter` generator (and embedder) steps per discriminator step.
+    `gp_weight` is the WGAN-GP penalty weight (only used with loss="wgan-gp").
+    """
+
+    model_type: ClassVar[str] = "timegan"
+
+    embedding_steps: int = 6000
+    supervised_steps: int = 6000
+    joint_steps: int = 10000
+    phase_fractions: tuple[float, float, float] = (0.15, 0.15, 0.70)
+    gamma: float = 1.0
+    supervised_weight: float = 100.0
+    moment_weight: float = 100.0
+    recon_weight: float = 10.0
+    embed_supervised_weight: float = 0.1
+    d_threshold: float = 0.15
+    g_steps_per_iter: int = 2
+    gp_weight: float = 10.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self, "phase_fractions", len(self.phase_fractions) == 3
+                 and all(_is_number(f) and f > 0 for f in self.phase_fractions), "three positive numbers")
+        self.phase_fractions = tuple(float(f) for f in self.phase_fractions)  # type: ignore[assignment]
+        for name in ("embedding_steps", "supervised_steps", "joint_steps"):
+            _require(self, name, _is_int(getattr(self, name)) and getattr(self, name) >= 0, "a non-negative integer")
+        _require(self, "g_steps_per_iter", _is_int(self.g_steps_per_iter) and self.g_steps_per_iter > 0,
+                 "a positive integer")
+        for name in ("gamma", "supervised_weight", "moment_weight", "recon_weight", "embed_supervised_weight",
+                     "d_threshold", "gp_weight"):
+            _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) >= 0, "a non-negative number")
+
+
+@dataclass
+class CRNNGANConfig(GANConfig):
+    """C-RNN-GAN (Mogren 2016): autoregressive LSTM generator, bidirectional LSTM discriminator.
+
+    Mogren used 2 layers of 350 units; 2 layers of 64 keep a step fast on CPU. `steps` adversarial
+    steps, each with `d_steps` discriminator updates then one generator update. `feature_matching`
+    (as in the paper) trains the generator to match the mean discriminator features of real data
+    instead of fooling it, which is much less prone to mode collapse. Adam with beta1 = 0.5, the
+    usual GAN setting. `gp_weight` is used with loss="wgan-gp" only.
+    """
+
+    model_type: ClassVar[str] = "crnngan"
+
+    hidden_dim: int = 64
+    num_layers: int = 2
+    lr_g: float = 1e-3
+    lr_d: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    steps: int = 6000
+    d_steps: int = 1
+    feature_matching: bool = True
+    gp_weight: float = 10.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require(self, "steps", _is_int(self.steps) and self.steps >= 0, "a non-negative integer")
+        _require(self, "d_steps", _is_int(self.d_steps) and self.d_steps > 0, "a positive integer")
+        _require(self, "feature_matching", isinstance(self.feature_matching, bool), "true or false")
+        _require(self, "gp_weight", _is_number(self.gp_weight) and self.gp_weight >= 0, "a non-negative number")
+
+
+CONFIG_CLASSES: dict[str, type[GANConfig]] = {"timegan": TimeGANConfig, "crnngan": CRNNGANConfig}
+
+
+def config_from_dict(data: dict[str, Any]) -> GANConfig:
+    """Build the right config class from a dict carrying `model_type`."""
+    model_type = data.get("model_type")
+    if model_type not in CONFIG_CLASSES:
+        raise ValueError(f"model_type: expected one of {sorted(CONFIG_CLASSES)}, got {model_type!r}")
+    return CONFIG_CLASSES[str(model_type)].from_dict(data)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _require(config: GANConfig, name: str, ok: bool, what: str) -> None:
+    if not ok:
+        raise ValueError(f"config field {name!r} must be {what}, got {getattr(config, name)!r}")
+
+
+__all__ = ["GANConfig", "TimeGANConfig", "CRNNGANConfig", "CONFIG_CLASSES", "config_from_dict",
+           "CellType", "LossName", "Conditioning"]

@@ -1,0 +1,387 @@
+"""Infer and validate the table schema from a DataFrame plus the user's overrides.
+
+Every problem found is collected (not just the first) and raised together as one UserInputError whose
+messages name the column, the rows (as file line numbers: line 1 is the header) and what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from service.artifacts.errors import UserInputError
+from service.artifacts.schema import ColumnSpec, ContextCombo, LengthSpec, TableSchema, TimeSpec
+from training.data.options import SchemaOptions
+
+MAX_CATEGORIES = 256
+# Integer columns with at most this many distinct values are treated as categorical codes.
+LOW_CARDINALITY = 10
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_TIME_NAME = re.compile(r"(date|time|timestamp|datetime|ts)$", re.IGNORECASE)
+
+
+@dataclass
+class PreparedTable:
+    """The input converted to clean dtypes and sorted (by sequence key, then time), with its schema."""
+
+    df: pd.DataFrame
+    schema: TableSchema
+    # Per sequence: (first row, number of rows) into df after cutting entities longer than max_seq_len.
+    spans: list[tuple[int, int]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _lines(index: pd.Index, limit: int = 5) -> str:
+    shown = ", ".join(str(int(i) + 2) for i in index[:limit])
+    return f"line{'s' if len(index) > 1 else ''} {shown}{', …' if len(index) > limit else ''}"
+
+
+def _examples(values: pd.Series, limit: int = 3) -> str:
+    uniq = list(dict.fromkeys(str(v) for v in values))[:limit]
+    return ", ".join(repr(v) for v in uniq)
+
+
+def _check_named_columns(options: SchemaOptions, columns: list[str]) -> None:
+    problems = []
+    named = [("--sequence-key", [options.sequence_key] if options.sequence_key else []),
+             ("--time-column", [options.time_column] if options.time_column else []),
+             ("--categorical", options.categorical), ("--numeric", options.numeric),
+             ("--context", options.context), ("--ignore", options.ignore)]
+    for flag, names in named:
+        for name in names:
+            if name not in columns:
+                close = difflib.get_close_matches(name, columns, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; columns are {columns}"
+                problems.append(f"{flag} names column {name!r}, which is not in the data{hint}")
+    if options.sequence_key and options.sequence_key in options.ignore:
+        problems.append(f"column {options.sequence_key!r} cannot be both the sequence key and ignored")
+    if options.context and not options.sequence_key:
+        problems.append("--context needs --sequence-key: context columns are constant within each entity")
+    if problems:
+        raise UserInputError(problems)
+
+
+def _parse_time(s: pd.Series, name: str, problems: list[str], warnings: list[str]) -> tuple[pd.Series, str | None]:
+    """Parsed timestamps as naive UTC datetime64[ns], plus the original time zone name if any."""
+    if s.isna().any():
+        problems.append(f"time column {name!r} is empty on {_lines(s.index[s.isna()])}; every row needs a timestamp")
+        return s, None
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        problems.append(f"time column {name!r} holds numbers, not dates/times; omit --time-column to use step numbers")
+        return s, None
+    tz: str | None = None
+    if pd.api.types.is_datetime64_any_dtype(s):
+        parsed = s
+    else:
+        text = s.astype(str)
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        except (ValueError, TypeError):  # mixed UTC offsets in one column
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+            warnings.append(f"time column {name!r} mixes UTC offsets; timestamps were converted to UTC")
+        if parsed.isna().any():
+            try:
+                retry = pd.to_datetime(text, errors="coerce", format="mixed", utc=parsed.dt.tz is not None)
+            except (ValueError, TypeError):
+                retry = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+            if retry.isna().sum() < parsed.isna().sum():
+                parsed = retry
+        bad = parsed.isna()
+        if bad.any():
+            problems.append(
+                f"time column {name!r} has {int(bad.sum())} value(s) that are not dates/times, "
+                f"such as {_examples(s[bad])} on {_lines(s.index[bad])}; use ISO 8601 like 2024-01-31T12:00"
+            )
+            return s, None
+    if parsed.dt.tz is not None:
+        tz = str(parsed.dt.tz)
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]"), tz
+
+
+def _detect_time_column(df: pd.DataFrame, exclude: set[str]) -> str | None:
+    candidates = []
+    for name in df.columns:
+        if name in exclude:
+            continue
+        s = df[name]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            candidates.append(name)
+        elif (s.dtype == object or pd.api.types.is_string_dtype(s)) and _TIME_NAME.search(name):
+            sample = s.dropna().astype(str).head(200)
+            if len(sample) and pd.to_datetime(sample, errors="coerce", format="mixed", utc=True).notna().all():
+                candidates.append(name)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _decimals(values: np.ndarray) -> int | None:
+    sample = values[:5000]
+    for d in range(0, 7):
+        if np.allclose(np.round(sample, d), sample, rtol=0, atol=1e-9 * max(1.0, float(np.abs(sample).max()))):
+            return d
+    return None
+
+
+def _categorical_spec(name: str, s: pd.Series, kind: str, problems: list[str]) -> ColumnSpec | None:
+    values = s.dropna()
+    uniq = list(pd.unique(values))
+    if len(uniq) > MAX_CATEGORIES:
+        if len(uniq) > 0.5 * len(s):
+            problems.append(
+                f"column {name!r} has {len(uniq)} distinct values in {len(s)} rows and looks like free text or an "
+                f"identifier; pass --ignore {name}, or --sequence-key {name} if it identifies entities"
+            )
+        else:
+            problems.append(
+                f"column {name!r} has {len(uniq)} categories (at most {MAX_CATEGORIES} are supported); "
+                f"group rare values or pass --ignore {name}"
+            )
+        return None
+    cats: list = sorted((v.item() if hasattr(v, "item") else v for v in uniq), key=lambda v: (str(type(v)), v))
+    if values.size < len(s):
+        cats.append(None)
+    return ColumnSpec(name=name, kind=kind, dtype=str(s.dtype), categories=cats,
+                      missing_rate=float(s.isna().mean()))
+
+
+def _infer_column(name: str, s: pd.Series, options: SchemaOptions, problems: list[str],
+                  warnings: list[str]) -> tuple[ColumnSpec | None, pd.Series]:
+    nonnull = s.dropna()
+    if nonnull.empty:
+        problems.append(f"column {name!r} is empty (every value is missing); pass --ignore {name}")
+        return None, s
+    if name in options.categorical:
+        return _categorical_spec(name, s, "categorical", problems), s
+    if pd.api.types.is_bool_dtype(s) or set(pd.unique(nonnull)) <= {True, False} and not pd.api.types.is_numeric_dtype(s):
+        return _categorical_spec(name, s, "boolean", problems), s
+    if pd.api.types.is_datetime64_any_dtype(s):
+        values = s.astype("datetime64[ns]").astype("int64").astype(float).where(s.notna())
+        return ColumnSpec(name=name, kind="datetime", dtype=str(s.dtype), minimum=float(values.min()),
+                          maximum=float(values.max()), missing_rate=float(s.isna().mean())), values
+    numeric = s if pd.api.types.is_numeric_dtype(s) else None
+    if numeric is None:
+        parsed = pd.to_numeric(nonnull, errors="coerce")
+        bad = parsed.isna()
+        if not bad.any():
+            numeric = pd.to_numeric(s, errors="coerce")
+        elif nonnull[bad].astype(str).str.match(_THOUSANDS).all():
+            numeric = pd.to_numeric(s.astype(str).str.replace(",", "", regex=False).where(s.notna()), errors="coerce")
+            warnings.append(f"column {name!r}: removed thousands separators (e.g. {_examples(nonnull[bad], 1)})")
+        elif bad.mean() <= 0.2 and name not in options.numeric:
+            problems.append(
+                f"column {name!r} has {int(bad.sum())} non-numeric value(s) such as {_examples(nonnull[bad])} on "
+                f"{_lines(nonnull.index[bad])}; fix them, leave the cells empty for missing values, "
+                f"or pass --categorical {name}"
+            )
+            return None, s
+        elif name in options.numeric:
+            problems.append(
+                f"--numeric {name}: {int(bad.sum())} value(s) are not numbers, such as {_examples(nonnull[bad])} "
+                f"on {_lines(nonnull.index[bad])}"
+            )
+            return None, s
+        else:
+            return _categorical_spec(name, s, "categorical", problems), s
+    values = numeric.astype("float64")
+    inf = np.isinf(values)
+    if inf.any():
+        problems.append(f"column {name!r} has {int(inf.sum())} infinite value(s) on {_lines(values.index[inf])}; "
+                        "replace them with finite numbers or leave the cells empty")
+        return None, s
+    finite = values.dropna().to_numpy()
+    integer_valued = bool(np.all(np.mod(finite, 1) == 0)) and np.abs(finite).max() < 2**53
+    n_unique = len(np.unique(finite))
+    if (integer_valued and n_unique <= LOW_CARDINALITY and len(s) >= 20 * n_unique and n_unique > 1
+            and name not in options.numeric):
+        spec = _categorical_spec(name, s, "categorical", problems)
+        if spec is not None:
+            warnings.append(f"column {name!r}: {n_unique} distinct integer codes, modelled as categorical "
+                            f"(pass --numeric {name} to model it as a number)")
+        return spec, s
+    spec = ColumnSpec(
+        name=name,
+        kind="integer" if integer_valued else "continuous",
+        dtype=str(s.dtype) if pd.api.types.is_numeric_dtype(s) else "float64",
+        minimum=float(finite.min()),
+        maximum=float(finite.max()),
+        missing_rate=float(values.isna().mean()),
+        decimals=None if integer_valued else _decimals(finite),
+    )
+    return spec, values
+
+
+def _constant_within(df: pd.DataFrame, key: str, col: str) -> tuple[bool, object]:
+    counts = df.groupby(key, sort=False, dropna=False)[col].nunique(dropna=False)
+    varying = counts[counts > 1]
+    return varying.empty, (varying.index[0] if not varying.empty else None)
+
+
+def _frequency(times: pd.Series, groups: list[tuple[int, int]], name: str, warnings: list[str]) -> tuple[str | None, int]:
+    values = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
+    diffs = np.concatenate([np.diff(values[a:a + n]) for a, n in groups if n > 1] or [np.array([], np.int64)])
+    if diffs.size == 0:
+        return None, 86_400_000_000_000
+    longest = max(groups, key=lambda g: g[1])
+    alias = None
+    if longest[1] >= 3:
+        try:
+            alias = pd.infer_freq(pd.DatetimeIndex(values[longest[0]:longest[0] + longest[1]]))
+        except (ValueError, TypeError):
+            alias = None
+    mode = int(Counter(diffs.tolist()).most_common(1)[0][0])
+    if alias is None:
+        share = float(np.mean(diffs == mode))
+        alias = to_offset(pd.Timedelta(mode)).freqstr
+        if share < 0.9:
+            warnings.append(f"time column {name!r} is irregular ({share:.0%} of steps are {pd.Timedelta(mode)}); "
+                            f"generated timestamps use that spacing")
+    return alias, mode
+
+
+def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> PreparedTable:
+    options = options or SchemaOptions()
+    problems: list[str] = []
+    warnings: list[str] = []
+    columns = [str(c) for c in raw.columns]
+    _check_named_columns(options, columns)
+    df = raw.drop(columns=options.ignore).copy()
+    key = options.sequence_key
+    if key is not None and df[key].isna().any():
+        problems.append(f"sequence key {key!r} is empty on {_lines(df.index[df[key].isna()])}")
+    time_name = options.time_column or _detect_time_column(df, {key} if key else set())
+    tz = None
+    if time_name is not None:
+        df[time_name], tz = _parse_time(df[time_name], time_name, problems, warnings)
+        if options.time_column is None and not problems:
+            warnings.append(f"using {time_name!r} as the time column (pass --time-column to choose another)")
+    modelled = [c for c in df.columns if c not in (key, time_name)]
+    if not modelled:
+        problems.append("no columns left to model: the table needs at least one column besides the key and time")
+    specs: list[ColumnSpec] = []
+    for name in modelled:
+        spec, converted = _infer_column(name, df[name], options, problems, warnings)
+        if spec is not None:
+            specs.append(spec)
+            df[name] = converted
+    if problems:
+        raise UserInputError(problems)
+
+    # Sort: entities in order of first appearance, rows by time within each (a stable sort keeps file order).
+    if key is not None:
+        order = pd.Series(pd.factorize(df[key])[0], index=df.index)
+        df = df.assign(_entity=order)
+        df = df.sort_values(["_entity", time_name] if time_name else ["_entity"], kind="stable")
+        df = df.drop(columns="_entity")
+    elif time_name is not None:
+        if not df[time_name].is_monotonic_increasing:
+            warnings.append(f"rows were sorted by time column {time_name!r}")
+            df = df.sort_values(time_name, kind="stable")
+    original_index = df.index
+    df = df.reset_index(drop=True)
+
+    # Sequences: whole entities (cut at max_seq_len) or windows of one long series.
+    if key is not None:
+        sizes = df.groupby(key, sort=False).size()
+        starts = np.concatenate([[0], np.cumsum(sizes.to_numpy())[:-1]])
+        entity_spans = list(zip(starts.tolist(), sizes.tolist(), strict=True))
+    else:
+        entity_spans = [(0, len(df))]
+
+    if time_name is not None:
+        times = df[time_name]
+        for (a, n), ent in zip(entity_spans, (sizes.index if key else [None]), strict=True):
+            seg = times.iloc[a:a + n]
+            dup = seg.duplicated()
+            if dup.any():
+                where = f" within entity {ent!r}" if key else ""
+                problems.append(
+                    f"time column {time_name!r} has duplicate timestamps{where} "
+                    f"(e.g. {seg[dup].iloc[0]} on {_lines(original_index[a:a + n][dup.to_numpy()])})"
+                )
+                if len(problems) > 5:
+                    break
+    if problems:
+        raise UserInputError(problems)
+
+    for spec in specs:
+        if spec.name in options.context:
+            ok, example = _constant_within(df, key, spec.name)  # type: ignore[arg-type]
+            if not ok:
+                problems.append(f"--context {spec.name}: the column is not constant within entity {example!r}; "
+                                "context columns must have one value per entity")
+            spec.is_context = True
+        elif key is not None and not options.context and len(entity_spans) > 1:
+            ok, _ = _constant_within(df, key, spec.name)
+            if ok and df[spec.name].nunique(dropna=False) > 1:
+                spec.is_context = True
+                warnings.append(f"column {spec.name!r} is constant within each entity: modelled as context "
+                                "(pass --context to choose the context columns yourself)")
+        if spec.is_context and spec.is_numeric and spec.has_missing:
+            problems.append(f"context column {spec.name!r} has missing values; fill them or pass --ignore {spec.name}")
+    if not any(not s.is_context for s in specs):
+        problems.append("every modelled column is a context column: at least one column must vary over time")
+    if problems:
+        raise UserInputError(problems)
+
+    if key is None:
+        n = len(df)
+        if n < options.seq_len + 1:
+            raise UserInputError(f"only {n} rows: need at least seq_len + 1 = {options.seq_len + 1} rows "
+                                 "(or pass a smaller --seq-len)")
+        spans = [(s, options.seq_len) for s in range(0, n - options.seq_len + 1, options.stride)]
+        lengths = LengthSpec(max_len=options.seq_len, variable=False, values=[options.seq_len], counts=[len(spans)])
+        seq_starts = [s for s, _ in spans]
+    else:
+        spans = []
+        for a, n in entity_spans:
+            spans.extend((a + off, min(options.max_seq_len, n - off)) for off in range(0, n, options.max_seq_len))
+        if any(n > options.max_seq_len for _, n in entity_spans):
+            warnings.append(f"entities longer than max_seq_len={options.max_seq_len} were cut into pieces")
+        counts = Counter(n for _, n in spans)
+        max_len = max(counts)
+        lengths = LengthSpec(max_len=max_len, variable=len(counts) > 1,
+                             values=sorted(counts), counts=[counts[v] for v in sorted(counts)])
+        seq_starts = [a for a, _ in spans]
+
+    time_spec = None
+    if time_name is not None:
+        alias, freq_ns = _frequency(df[time_name], entity_spans, time_name, warnings)
+        first = df[time_name].iloc[seq_starts]
+        time_spec = TimeSpec(column=time_name, dtype=str(raw[time_name].dtype), frequency=alias, frequency_ns=freq_ns,
+                             timezone=tz, start_min=first.min().isoformat(), start_max=first.max().isoformat())
+
+    combos: list[ContextCombo] = []
+    contexts = [s for s in specs if s.is_context]
+    if contexts:
+        firsts = df.iloc[seq_starts]
+        cat_ctx = [s.name for s in contexts if not s.is_numeric]
+        if cat_ctx:
+            tally = Counter(tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row)
+                            for row in firsts[cat_ctx].itertuples(index=False))
+            combos = [ContextCombo(values=list(k), count=c) for k, c in sorted(tally.items(), key=lambda kv: -kv[1])]
+        for spec in contexts:
+            if spec.is_numeric:
+                spec.quantiles = np.quantile(firsts[spec.name].to_numpy(float), np.linspace(0, 1, 21)).tolist()
+
+    schema = TableSchema(
+        layout="entities" if key else "windows",
+        column_order=[c for c in columns if c not in options.ignore],
+        columns=specs,
+        sequence_key=key,
+        sequence_key_dtype=str(raw[key].dtype) if key else None,
+        time=time_spec,
+        seq_len=lengths.max_len,
+        stride=options.stride if key is None else None,
+        lengths=lengths,
+        ignored=list(options.ignore),
+        context_combos=combos,
+        n_rows=len(df),
+        n_sequences=len(spans),
+    )
+    return PreparedTable(df=df, schema=schema, spans=spans, warnings=warnings)

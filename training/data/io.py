@@ -1,0 +1,100 @@
+"""Reading the user's table (CSV or Parquet) with errors that say what is wrong and what to do."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from service.artifacts.errors import UserInputError
+
+_SNIFF_BYTES = 1 << 16
+_DELIMITERS = [",", ";", "\t", "|"]
+
+
+def file_fingerprint(path: Path) -> dict[str, object]:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"file": Path(path).name, "sha256": digest.hexdigest(), "bytes": Path(path).stat().st_size}
+
+
+def _decode_head(raw: bytes, name: str) -> str:
+    if b"\x00" in raw:
+        raise UserInputError(f"{name}: file contains NUL bytes and looks binary, not like a CSV text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # A cut in the middle of a multi-byte character at the end of the sample is not an error.
+        if exc.start >= len(raw) - 4:
+            return raw[: exc.start].decode("utf-8-sig")
+        raise UserInputError(
+            f"{name}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "re-save the file as UTF-8"
+        ) from None
+
+
+def _pick_delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def read_table(path: Path | str) -> pd.DataFrame:
+    """Read CSV (optionally gzip-compressed, any common delimiter, UTF-8 with or without BOM) or Parquet."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise UserInputError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise UserInputError(f"{name}: file is empty")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types for broken files
+            raise UserInputError(f"{name}: not a readable Parquet file ({exc})") from None
+        return _check_frame(df, name)
+
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    compression = "gzip" if magic == b"\x1f\x8b" else None
+    opener = gzip.open if compression else open
+    try:
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            raw = fh.read(_SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise UserInputError(f"{name}: cannot be decompressed ({exc})") from None
+    text = _decode_head(raw, name)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise UserInputError(f"{name}: the first line is empty; the file must start with a header row")
+    sep = _pick_delimiter(lines[0])
+    header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise UserInputError(f"{name}: duplicate column names {dupes}; every column needs a unique name")
+    if any(not h.strip() for h in header) and len(header) > 1:
+        raise UserInputError(f"{name}: the header has an empty column name (column {header.index('') + 1})")
+    try:
+        df = pd.read_csv(path, sep=sep, compression=compression, encoding="utf-8-sig", low_memory=False)
+    except UnicodeDecodeError as exc:
+        raise UserInputError(f"{name}: not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+    except pd.errors.ParserError as exc:
+        raise UserInputError(f"{name}: malformed CSV: {str(exc).strip()} (rows must all have {len(header)} fields)") from None
+    except pd.errors.EmptyDataError:
+        raise UserInputError(f"{name}: no columns found") from None
+    return _check_frame(df, name)
+
+
+def _check_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    if df.shape[1] == 0:
+        raise UserInputError(f"{name}: no columns found")
+    if len(df) == 0:
+        raise UserInputError(f"{name}: has a header but no data rows")
+    df.columns = [str(c) for c in df.columns]
+    return df

@@ -1,0 +1,208 @@
+"""Adversarial losses (one interface, four implementations) and the auxiliary losses of both models.
+
+Every loss takes per-step logits `[B, T]` (or `[B, T, 1]`) and a step mask `[B, T]` (1 = valid,
+0 = padding); padded steps never contribute. A discriminator loss is a sum of *terms*
+(`d_term(real_logits, real=True)` + `d_term(fake_logits, real=False)` [+ more fake terms for
+TimeGAN]); `equilibrium` is the value of one term when the discriminator cannot tell real from fake,
+which the training monitor compares against.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of `values` over entries where `mask` (broadcastable to `values`) is 1."""
+    mask = mask.expand_as(values)
+    return (values * mask).sum() / mask.sum().clamp_min(1.0)
+
+
+def _flat(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return logits.reshape(mask.shape)
+
+
+class AdversarialLoss:
+    """Base class: subclasses define `d_term` and `g_loss`; `name` selects them in `adversarial_loss`."""
+
+    name: ClassVar[str] = ""
+    equilibrium: ClassVar[float] = 0.0
+    # Losses bounded below by 0 (bce, lsgan, hinge) can be compared with a fixed threshold
+    # (TimeGAN's "only update D while its loss > 0.15") and can collapse towards 0.
+    bounded_below: ClassVar[bool] = True
+
+    def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
+        raise NotImplementedError
+
+    def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def d_loss(self, real_logits: torch.Tensor, real_mask: torch.Tensor, fake_logits: torch.Tensor,
+               fake_mask: torch.Tensor) -> torch.Tensor:
+        return self.d_term(real_logits, real_mask, True) + self.d_term(fake_logits, fake_mask, False)
+
+    def collapsed(self, d_term_mean: float) -> bool:
+        """True when the discriminator wins outright (mean per-term loss near its minimum)."""
+        return d_term_mean < 0.1 * self.equilibrium
+
+
+class BCELoss(AdversarialLoss):
+    """Standard GAN: D minimises binary cross-entropy; G uses the non-saturating -log D(G(z)).
+    Equilibrium: D outputs 1/2 everywhere -> ln 2 per term."""
+
+    name = "bce"
+    equilibrium = math.log(2.0)
+
+    def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
+        logits = _flat(logits, mask)
+        target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+        return masked_mean(F.binary_cross_entropy_with_logits(logits, target, reduction="none"), mask)
+
+    def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.d_term(logits, mask, True)
+
+
+class LSGANLoss(AdversarialLoss):
+    """Least squares GAN (Mao et al. 2017) on the raw outputs: D -> 1 on real, 0 on fake; G -> 1.
+    Equilibrium: the best constant output is 1/2 -> (1/2)^2 = 0.25 per term."""
+
+    name = "lsgan"
+    equilibrium = 0.25
+
+    def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
+        logits = _flat(logits, mask)
+        return masked_mean((logits - (1.0 if real else 0.0)) ** 2, mask)
+
+    def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.d_term(logits, mask, True)
+
+
+class HingeLoss(AdversarialLoss):
+    """Hinge loss (Lim & Ye 2017): D: relu(1 - D(real)) + relu(1 + D(fake)); G: -D(fake).
+    Equilibrium: any constant output in [-1, 1] gives 1 per term (2 in total)."""
+
+    name = "hinge"
+    equilibrium = 1.0
+
+    def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
+        logits = _flat(logits, mask)
+        return masked_mean(F.relu(1.0 - logits) if real else F.relu(1.0 + logits), mask)
+
+    def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return -masked_mean(_flat(logits, mask), mask)
+
+
+class WGANGPLoss(AdversarialLoss):
+    """Wasserstein GAN with gradient penalty (Gulrajani et al. 2017): critic: -D(real) + D(fake)
+    (+ `gradient_penalty`); G: -D(fake). Equilibrium: 0 per term (the critic's estimate of the
+    Wasserstein distance, E[D(real)] - E[D(fake)], is 0 when it cannot tell them apart). The loss is
+    unbounded below, so there is no "collapse to 0": the monitor instead flags critic dominance when
+    the Wasserstein estimate per term exceeds `dominance` (the penalty keeps the critic ~1-Lipschitz,
+    so for features in [0, 1] an estimate that large means the critic separates the two clearly)."""
+
+    name = "wgan-gp"
+    equilibrium = 0.0
+    bounded_below = False
+    dominance = 5.0
+
+    def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
+        value = masked_mean(_flat(logits, mask), mask)
+        return -value if real else value
+
+    def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return -masked_mean(_flat(logits, mask), mask)
+
+    def collapsed(self, d_term_mean: float) -> bool:
+        return -d_term_mean > self.dominance
+
+
+LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss)}
+
+
+def adversarial_loss(name: str) -> AdversarialLoss:
+    if name not in LOSS_CLASSES:
+        raise ValueError(f"unknown adversarial loss {name!r}; choose one of {sorted(LOSS_CLASSES)}")
+    return LOSS_CLASSES[name]()
+
+
+def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
+                     mask: torch.Tensor) -> torch.Tensor:
+    """WGAN-GP penalty E[(||grad_x critic(x_mix)|| - 1)^2] on random interpolates of real and fake.
+
+    `critic(x) -> [B, T]` per-step logits; its masked mean per sequence is differentiated, and the
+    gradient norm is taken over valid steps only. Needs double backward through the recurrent
+    layers, which torch's CPU LSTM/GRU kernels support (cuDNN's do not).
+    """
+    alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), dtype=real.dtype, device=real.device)
+    mixed = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
+    logits = critic(mixed).reshape(mask.shape)
+    per_sequence = (logits * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+    (grad,) = torch.autograd.grad(per_sequence.sum(), mixed, create_graph=True)
+    grad = grad * mask.reshape(*mask.shape, *([1] * (grad.dim() - mask.dim())))
+    norms = grad.flatten(1).norm(dim=1)
+    return ((norms - 1.0) ** 2).mean()
+
+
+def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over valid steps; `mask [B, T]` covers every feature of a step."""
+    return masked_mean((prediction - target) ** 2, _feature_mask(mask, prediction))
+
+
+def moment_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
+                real_mask: torch.Tensor) -> torch.Tensor:
+    """TimeGAN's moment loss: mean |std_fake - std_real| + mean |mean_fake - mean_real|, the moments taken
+    across the batch for each (step, feature) over valid entries (as the reference's
+    `tf.nn.moments(x, [0])`); steps valid in neither batch are left out."""
+    fake_mean, fake_std, fake_n = _batch_moments(fake, _feature_mask(fake_mask, fake))
+    real_mean, real_std, real_n = _batch_moments(real, _feature_mask(real_mask, real))
+    both = ((fake_n > 0) & (real_n > 0)).to(fake.dtype)
+    diff = (fake_std - real_std).abs() + (fake_mean - real_mean).abs()
+    return (diff * both).sum() / both.sum().clamp_min(1.0)
+
+
+def _batch_moments(x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    mask = mask.expand_as(x)
+    count = mask.sum(0)
+    mean = (x * mask).sum(0) / count.clamp_min(1.0)
+    var = (((x - mean) ** 2) * mask).sum(0) / count.clamp_min(1.0)
+    return mean, torch.sqrt(var + 1e-6), count
+
+
+def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor, real_mask: torch.Tensor,
+                          fake_mask: torch.Tensor) -> torch.Tensor:
+    """Squared distance between the mean discriminator features of real and fake sequences
+    (Salimans et al. 2016, used by C-RNN-GAN); real features are a fixed target."""
+    real_mean = _mean_feature(real_features.detach(), real_mask)
+    fake_mean = _mean_feature(fake_features, fake_mask)
+    return ((real_mean - fake_mean) ** 2).mean()
+
+
+def _mean_feature(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    m = _feature_mask(mask, features)
+    return (features * m).sum((0, 1)) / m.sum((0, 1)).clamp_min(1.0)
+
+
+def acgan_loss(class_logits: torch.Tensor, cond: torch.Tensor, blocks: list[tuple[int, int]]) -> torch.Tensor:
+    """ACGAN auxiliary loss: cross-entropy of each categorical context block, summed over blocks.
+
+    `class_logits [B, sum of widths]` are laid out block after block; `cond [B, C]` holds the one-hot
+    targets at `blocks` [(start, end), ...] of the condition vector.
+    """
+    total = class_logits.new_zeros(())
+    offset = 0
+    for start, end in blocks:
+        width = end - start
+        target = cond[:, start:end].argmax(1)
+        total = total + F.cross_entropy(class_logits[:, offset:offset + width], target)
+        offset += width
+    return total
+
+
+def _feature_mask(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """`[B, T]` step mask -> `[B, T, 1]` to broadcast over the feature axis of `like`."""
+    return mask.unsqueeze(-1) if like.dim() == mask.dim() + 1 else mask

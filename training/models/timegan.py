@@ -1,0 +1,81 @@
+"""TimeGAN networks (Yoon, Jarrett & van der Schaar 2019; reference code jsyoon0823/TimeGAN).
+
+Five recurrent stacks around a latent space of size `hidden_dim`:
+embedder x -> h, recovery h -> x, generator noise -> e, supervisor e -> h (next step, one layer
+fewer), discriminator h -> one logit per step. Latents are sigmoids as in the reference; the
+recovery ends in the block-wise head so categorical blocks come out as softmaxes.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from training.config import TimeGANConfig
+from training.models.conditioning import ConditionInputs, step_mask, with_side_input
+from training.models.graph import GeneratorGraph
+from training.models.heads import BlockHead
+from training.models.rnn import RNNStack
+from training.models.spec import DataSpec, resolve_conditioning
+
+
+class TimeGANNetworks(nn.Module):
+    model_type = "timegan"
+
+    def __init__(self, config: TimeGANConfig, spec: DataSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.conditioning = resolve_conditioning(config.conditioning, spec)
+        self.noise_dim = config.noise_dim or spec.n_features
+        self.side = ConditionInputs(spec, self.conditioning)
+        f, h, layers, cell = spec.n_features, config.hidden_dim, config.num_layers, config.cell
+        self.embedder = RNNStack(cell, f, h, h, layers)
+        self.recovery = RNNStack(cell, h, h, f, layers)
+        self.generator = RNNStack(cell, self.noise_dim + self.side.g_dim, h, h, layers)
+        self.supervisor = RNNStack(cell, h, h, h, max(1, layers - 1))
+        self.discriminator = RNNStack(cell, h + self.side.d_dim, h, 1, layers)
+        self.aux_classifier = nn.Linear(h, self.side.aux_dim) if self.side.aux_dim else None
+        self.head = BlockHead(spec.layout)
+
+    @property
+    def cond_dim(self) -> int:
+        return self.spec.cond_dim
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.embedder(x))
+
+    def recover(self, h: torch.Tensor) -> torch.Tensor:
+        return self.head(self.recovery(h))
+
+    def supervise(self, h: torch.Tensor) -> torch.Tensor:
+        """Predicts the next step's latent from the latents so far (output t ~ h at t+1)."""
+        return torch.sigmoid(self.supervisor(h))
+
+    def generate_latent(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        side = self.side.generator_inputs(cond, lengths)
+        return torch.sigmoid(self.generator(with_side_input(noise, side)))
+
+    def discriminate(self, h: torch.Tensor, cond: torch.Tensor,
+                     lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-step logits `[B, T]` and, for ACGAN, class logits `[B, aux_dim]`."""
+        side = self.side.discriminator_inputs(cond, lengths)
+        features = self.discriminator.features(with_side_input(h, side))
+        logits = self.discriminator.linear(features).squeeze(-1)
+        aux = None
+        if self.aux_classifier is not None:
+            mask = step_mask(lengths, h.size(1)).unsqueeze(-1)
+            pooled = (features * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+            aux = self.aux_classifier(pooled)
+        return logits, aux
+
+    def generate(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """`noise [B, T, noise_dim]`, `cond [B, C]`, `lengths [B]` -> encoded features `[B, T, F]`."""
+        x = self.recover(self.supervise(self.generate_latent(noise, cond, lengths)))
+        if self.spec.variable_length:  # zero padding like EncodedData; fixed-length graphs skip `lengths`
+            x = x * step_mask(lengths, x.size(1)).unsqueeze(-1)
+        return x
+
+    def generator_graph(self) -> nn.Module:
+        """generator -> supervisor -> recovery -> head as one exportable module (no loop inside)."""
+        return GeneratorGraph(self)
+

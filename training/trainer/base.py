@@ -1,0 +1,77 @@
+"""The interface between the shared training loop and the model-specific step logic."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from training.config import GANConfig
+from training.losses import AdversarialLoss
+from training.trainer.batches import BatchSampler
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    name: str
+    steps: int  # cap on the number of steps
+    fraction: float  # share of the time budget
+    adversarial: bool  # whether the monitor should look at discriminator/diversity numbers
+
+
+@dataclass
+class StepResult:
+    losses: dict[str, float]
+    d_term: float | None = None  # mean per-term discriminator loss, for the monitor
+    diversity_ratio: float | None = None  # fake / real batch diversity (only when asked for)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ModelSteps(ABC):
+    """Model-specific part of training: the phases, the optimisers and one step of each phase."""
+
+    def __init__(self, config: GANConfig, networks: nn.Module, sampler: BatchSampler,
+                 loss: AdversarialLoss) -> None:
+        self.config = config
+        self.networks = networks
+        self.sampler = sampler
+        self.loss = loss
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    @abstractmethod
+    def phases(self) -> list[PhasePlan]: ...
+
+    @abstractmethod
+    def step(self, phase: str, want_stats: bool) -> StepResult:
+        """One training step of `phase`; `want_stats` asks for the (costlier) diversity ratio."""
+
+    def adam(self, params: Sequence[nn.Parameter], lr: float) -> torch.optim.Adam:
+        # foreach=True: one fused kernel launch per parameter group instead of one per tensor.
+        return torch.optim.Adam(list(params), lr=lr, betas=self.config.betas, foreach=True)
+
+
+def update(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+@contextmanager
+def frozen(*modules: nn.Module | None) -> Iterator[None]:
+    """No parameter gradients for `modules` inside the block (gradients still flow *through* them).
+
+    Cheaper than computing gradients an optimiser will not use, and it keeps them out of `.grad`.
+    """
+    params = [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)

@@ -137,6 +137,6 @@ def _model_class(model_type: str) -> type:
 def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:
     """A quick discriminative score of the fitted model against its training data, stored in the manifest
     (the service shows it and the retrain quality gate compares it)."""
-    from training.evaluation.quick import quick_discriminative
+    from training.quality import quick_discriminative
 
     return quick_discriminative(model, path, schema_options)

@@ -56,19 +56,18 @@ class GANConfig:
     num_threads: int | None = None
 
     def __post_init__(self) -> None:
-        _require(self, "betas", len(self.betas) == 2 and all(_is_number(b) for b in self.betas), "two numbers")
+        _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
         self.betas = (float(self.betas[0]), float(self.betas[1]))
-        for name in ("seq_len", "stride", "max_seq_len", "batch_size", "hidden_dim", "num_layers",
-                     "log_every", "checkpoint_every"):
-            _require(self, name, _is_int(getattr(self, name)) and getattr(self, name) > 0, "a positive integer")
+        _ints(self, ("seq_len", "stride", "max_seq_len", "batch_size", "hidden_dim", "num_layers",
+                     "log_every", "checkpoint_every"), minimum=1)
         for name in ("noise_dim", "num_threads"):
             value = getattr(self, name)
-            _require(self, name, value is None or (_is_int(value) and value > 0), "a positive integer or null")
+            _require(self, name, value is None or (_is_int(value) and value > 0), "positive or null")
         _require(self, "cell", self.cell in CELLS, f"one of {CELLS}")
         _require(self, "loss", self.loss in LOSSES, f"one of {LOSSES}")
         _require(self, "conditioning", self.conditioning in CONDITIONINGS, f"one of {CONDITIONINGS}")
         for name in ("lr_g", "lr_d"):
-            _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) > 0, "a positive number")
+            _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) > 0, "positive")
         _require(self, "betas", all(0.0 <= b < 1.0 for b in self.betas), "two numbers in [0, 1)")
         _require(self, "max_minutes", self.max_minutes is None or (_is_number(self.max_minutes)
                                                              and self.max_minutes > 0), "positive or null")
@@ -141,13 +140,10 @@ class TimeGANConfig(GANConfig):
         _require(self, "phase_fractions", len(self.phase_fractions) == 3
                  and all(_is_number(f) and f > 0 for f in self.phase_fractions), "three positive numbers")
         self.phase_fractions = tuple(float(f) for f in self.phase_fractions)  # type: ignore[assignment]
-        for name in ("embedding_steps", "supervised_steps", "joint_steps"):
-            _require(self, name, _is_int(getattr(self, name)) and getattr(self, name) >= 0, "a non-negative integer")
-        _require(self, "g_steps_per_iter", _is_int(self.g_steps_per_iter) and self.g_steps_per_iter > 0,
-                 "a positive integer")
-        for name in ("gamma", "supervised_weight", "moment_weight", "recon_weight", "embed_supervised_weight",
-                     "d_threshold", "gp_weight"):
-            _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) >= 0, "a non-negative number")
+        _ints(self, ("embedding_steps", "supervised_steps", "joint_steps"), minimum=0)
+        _ints(self, ("g_steps_per_iter",), minimum=1)
+        _non_negative(self, ("gamma", "supervised_weight", "moment_weight", "recon_weight",
+                             "embed_supervised_weight", "d_threshold", "gp_weight"))
 
 
 @dataclass
@@ -175,10 +171,10 @@ class CRNNGANConfig(GANConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(self, "steps", _is_int(self.steps) and self.steps >= 0, "a non-negative integer")
-        _require(self, "d_steps", _is_int(self.d_steps) and self.d_steps > 0, "a positive integer")
+        _ints(self, ("steps",), minimum=0)
+        _ints(self, ("d_steps",), minimum=1)
         _require(self, "feature_matching", isinstance(self.feature_matching, bool), "true or false")
-        _require(self, "gp_weight", _is_number(self.gp_weight) and self.gp_weight >= 0, "a non-negative number")
+        _non_negative(self, ("gp_weight",))
 
 
 CONFIG_CLASSES: dict[str, type[GANConfig]] = {"timegan": TimeGANConfig, "crnngan": CRNNGANConfig}
@@ -198,6 +194,18 @@ def _is_int(value: object) -> bool:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _ints(config: GANConfig, names: tuple[str, ...], minimum: int) -> None:
+    for name in names:
+        value = getattr(config, name)
+        _require(config, name, _is_int(value) and value >= minimum, f"an integer >= {minimum}")
+
+
+def _non_negative(config: GANConfig, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = getattr(config, name)
+        _require(config, name, _is_number(value) and value >= 0, "a non-negative number")
 
 
 def _require(config: GANConfig, name: str, ok: bool, what: str) -> None:

@@ -30,22 +30,12 @@ from training.data.infer import prepare_table
 from training.data.io import read_table
 from training.data.options import SchemaOptions
 from training.export import OutputGraph, export_onnx, verify_onnx
+from training.models import build_networks
 from training.models.spec import DataSpec
 from training.state_files import load_tree, save_tree
 from training.trainer import train_networks
 
 CHECKPOINT_DIR = "checkpoint"
-
-
-def build_networks(config: GANConfig, spec: DataSpec) -> nn.Module:
-    from training.models.crnngan import CRNNGANNetworks
-    from training.models.timegan import TimeGANNetworks
-
-    if isinstance(config, TimeGANConfig):
-        return TimeGANNetworks(config, spec)
-    if isinstance(config, CRNNGANConfig):
-        return CRNNGANNetworks(config, spec)
-    raise TypeError(f"no networks for config {type(config).__name__}")
 
 
 class _TorchGenerator(SequenceGenerator):

@@ -121,7 +121,9 @@ class WGANGPLoss(AdversarialLoss):
         return -d_term_mean > self.dominance
 
 
-LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss)}
+LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {
+    c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss)
+}
 
 
 def adversarial_loss(name: str) -> AdversarialLoss:

@@ -76,8 +76,8 @@ class TrainingMonitor:
         if ratio is not None:
             out["diversity_ratio"] = ratio
             self._streak("g_collapse", ratio < self.min_diversity, phase, step,
-                         f"generator collapse: generated sequences vary {ratio:.2f}x as much as real ones for "
-                         f"{self.window} records (mode collapse)")
+                         f"generator collapse: generated sequences vary {ratio:.2f}x as much as real ones "
+                         f"for {self.window} records (mode collapse)")
         if len(self.warnings) > already:
             out["warnings"] = self.warnings[already:]
         return out
@@ -100,8 +100,8 @@ class TrainingMonitor:
                 continue
             limit = self.explode_factor * max(1.0, statistics.median(early))
             if abs(value) > limit and self.stop_reason is None:
-                self.stop_reason = (f"diverged: loss {name!r} reached {value:.4g} at {phase} step {step}, over "
-                                    f"{self.explode_factor:g}x its early size")
+                self.stop_reason = (f"diverged: loss {name!r} reached {value:.4g} at {phase} step {step}, "
+                                    f"over {self.explode_factor:g}x its early size")
                 self._warn(self.stop_reason)
 
     def _warn(self, message: str) -> None:

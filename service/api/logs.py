@@ -28,13 +28,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route the `chronogan` loggers to stderr as JSON lines (idempotent)."""
-    logger = logging.getLogger("chronogan")
-    if not any(getattr(h, "_chronogan", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler._chronogan = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
+def configure_logging(level: str = "INFO", loggers: tuple[str, ...] = ("chronogan",)) -> None:
+    """Route the given loggers to stderr as JSON lines (idempotent)."""
+    for name in loggers:
+        logger = logging.getLogger(name)
+        if not any(getattr(h, "_chronogan", False) for h in logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(JsonFormatter())
+            handler._chronogan = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     from service.api.main import create_app
 
-    configure_logging()
+    configure_logging(loggers=("chronogan", "uvicorn"))  # uvicorn's start-up and error lines as JSON too
     overrides = {"host": args.host, "port": args.port, "store": args.store}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     app = create_app(settings)

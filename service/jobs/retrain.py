@@ -6,6 +6,7 @@ training code, so the serve-only install keeps working without torch.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
 
     # The upload has served its purpose; failed jobs keep theirs so that a retry can use it.
     upload.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        upload.parent.rmdir()
     return {
         "model": name,
         "version": version,

@@ -3,7 +3,6 @@ session with `training.api.train_version`, then copied into each test's own stor
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -19,29 +18,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from service.api.main import create_app  # noqa: E402
 from service.api.settings import Settings  # noqa: E402
-
-MODEL = "energy"
-# About three seconds of training: the quality is irrelevant here, the artifacts are real.
-TINY = {"sequence_key": "meter_id", "max_minutes": 0.05, "hidden_dim": 8, "num_layers": 1, "seed": 0}
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOGAN_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env.update(extra)
-    return env
-
-
-def make_settings(store: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "store": store,
-        "poll_seconds": 0.1,
-        "heartbeat_seconds": 0.2,
-        "warm_on_start": False,
-        "ort_threads": 1,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+from tests.service.helpers import MODEL, TINY, make_settings  # noqa: E402
 
 
 @pytest.fixture

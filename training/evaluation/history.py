@@ -39,7 +39,7 @@ def resolve_equilibrium(equilibrium: float | str | None) -> float | None:
 
 
 def is_discriminator_key(key: str) -> bool:
-    """Heuristic for which history keys are discriminator losses: d, d_loss, loss_d, disc*, *discriminator*."""
+    """Which history keys are discriminator losses (heuristic): d, d_loss, loss_d, disc*, *discriminator*."""
     k = key.lower()
     return k in {"d", "loss_d"} or k.startswith(("d_", "disc")) or "discriminator" in k
 

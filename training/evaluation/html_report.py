@@ -12,14 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 PLOT_CAPTIONS = {
-    "pca": "PCA of real (blue) and synthetic (orange) sequences, each averaged over features as in the TimeGAN "
-    "paper. The synthetic cloud should cover the real one: gaps mean missed modes, extra lobes mean artefacts.",
+    "pca": "PCA of real (blue) and synthetic (orange) sequences, each averaged over features as in the "
+    "TimeGAN paper. The synthetic cloud should cover the real one: gaps mean missed modes, extra lobes "
+    "mean artefacts.",
     "tsne": "t-SNE of both sets embedded together. Well-mixed colours are good; separate islands of one "
     "colour are sequences the other set has nothing like.",
     "marginals": "Distribution of every value of each feature. Shapes should match, including the tails.",
     "trajectories": "Random sequences, real on the left and synthetic on the right, on the same scale.",
-    "acf": "Autocorrelation at lags 1..k: how strongly a value follows from the ones before it. Curves should "
-    "coincide; a flatter synthetic curve means noisier, less persistent dynamics.",
+    "acf": "Autocorrelation at lags 1..k: how strongly a value follows from the ones before it. Curves "
+    "should coincide; a flatter synthetic curve means noisier, less persistent dynamics.",
     "losses": "Training losses per phase. The dashed line is the discriminator's equilibrium (D cannot tell "
     "real from synthetic); a D loss far below it for long means the generator was losing.",
 }
@@ -38,14 +39,17 @@ PRED_BANDS = (
     (float("inf"), "weak", "well above the floor"),
 )
 
+QUANTILE_LABELS = {"q00": "min", "q01": "1%", "q05": "5%", "q25": "25%", "q50": "median"}
+
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1150px;padding:24px;
-color:#1d2330;line-height:1.45}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1150px;
+padding:24px;color:#1d2330;line-height:1.45}
 h1{margin-bottom:4px}h2{border-bottom:1px solid #dde1e7;padding-bottom:4px;margin-top:36px}
 .muted{color:#667085}.banner{background:#fff4d6;border:1px solid #e8c35a;padding:10px 14px;border-radius:6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px;margin-top:18px}
 .card{border:1px solid #dde1e7;border-radius:8px;padding:14px 16px}
-.card .value{font-size:28px;font-weight:600}.card .label{font-size:13px;text-transform:uppercase;color:#667085}
+.card .value{font-size:28px;font-weight:600}
+.card .label{font-size:13px;text-transform:uppercase;color:#667085}
 .tag{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600;margin-left:6px}
 .good{background:#dcf5e3;color:#146c2e}.fair{background:#fff0c2;color:#7a5a00}
 .weak,.suspicious{background:#ffe1c7;color:#8a3b00}.bad,.copies{background:#ffd6d6;color:#9b1c1c}
@@ -115,11 +119,11 @@ def _pred_card(pred: Mapping[str, Any] | None, floor: Mapping[str, Any] | None, 
     gap_text = f"{gap:+.1%} vs floor" if gap is not None else ""
     return _card(
         "Predictive score (train synthetic, test real)",
-        f"{_f(pred['mean'])} ± {_f(pred['std'])}",
+        f"{_f(pred['mean'], 4)} ± {_f(pred['std'], 4)}",
         f'<span class="tag {tag}">{tag}</span> {gap_text} — {words}',
         "Mean absolute error of a GRU trained on synthetic data to predict the last feature one step ahead, "
         f"tested on all real sequences. <b>Lower is better</b>; the floor, the same model trained on real "
-        f"data, is <b>{_f(floor['mean'])} ± {_f(floor['std'])}</b>.",
+        f"data, is <b>{_f(floor['mean'], 4)} ± {_f(floor['std'], 4)}</b>.",
     )
 
 
@@ -290,7 +294,7 @@ def _memorisation_section(memo: Mapping[str, Any] | None) -> str:
         f"than real data the model never saw. Exact copies: <b>{memo['n_exact_copies']}</b>; near copies "
         f"(≤ {_f(memo['near_tol'], 4)}): <b>{memo['n_near_copies']}</b>; held-out real sequences that close "
         f"(duplicates inherent in the data): {memo['holdout_near_copies']}.</p>",
-        _table(["quantile", *(q.replace("q", "") + "%" for q in qs)], rows),
+        _table(["quantile", *(QUANTILE_LABELS.get(q, q) for q in qs)], rows),
     ]
     if memo["flagged"]:
         out.append(

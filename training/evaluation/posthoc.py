@@ -51,7 +51,7 @@ class PostHocGRU(nn.Module):
             nn.init.zeros_(self.head.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """float [B, T, n_in] -> logits [B, T]; causal, so step t only saw steps 0..t (padding comes later)."""
+        """float [B, T, n_in] -> logits [B, T]. Causal: step t saw steps 0..t only (padding comes later)."""
         out, _ = self.gru(x)
         return self.head(out).squeeze(-1)
 

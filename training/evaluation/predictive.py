@@ -81,7 +81,7 @@ def _repeat(
 def predictive_run(
     train: Sequences, test: Sequences, *, steps: int, batch_size: int, generator: torch.Generator
 ) -> float:
-    """One repeat: fresh predictor trained on `train`, mean per-sequence MAE on every usable `test` sequence."""
+    """One repeat: a fresh predictor trained on `train`; mean per-sequence MAE over usable `test` rows."""
     x_tr, y_tr, m_tr = _task(train)
     usable = torch.nonzero(m_tr.any(dim=1)).squeeze(1)
     model = PostHocGRU(train.n_features - 1, hidden_size(train.n_features), init="tf1", generator=generator)

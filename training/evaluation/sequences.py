@@ -97,7 +97,8 @@ def as_pair(
     s = as_sequences(synth, lengths_synth, name="synthetic")
     if r.x.shape[1:] != s.x.shape[1:]:
         raise EvaluationInputError(
-            f"real and synthetic must share [steps, features]: real {r.x.shape[1:]}, synthetic {s.x.shape[1:]}"
+            f"real and synthetic must share [steps, features]: real {r.x.shape[1:]}, "
+            f"synthetic {s.x.shape[1:]}"
         )
     return r, s
 

@@ -37,7 +37,8 @@ class CRNNGANNetworks(nn.Module):
         sizes = [self.noise_dim + f + self.side.g_dim] + [h] * (config.num_layers - 1)
         self.generator_cells = nn.ModuleList([cell_class(size, h) for size in sizes])
         self.generator_out = nn.Linear(h, f)
-        self.discriminator = RNNStack(config.cell, f + self.side.d_dim, h, 1, config.num_layers, bidirectional=True)
+        self.discriminator = RNNStack(config.cell, f + self.side.d_dim, h, 1, config.num_layers,
+                                      bidirectional=True)
         self.aux_classifier = nn.Linear(2 * h, self.side.aux_dim) if self.side.aux_dim else None
         self.head = BlockHead(spec.layout)
 

@@ -21,8 +21,8 @@ from training.models.heads import block_activation
 @torch.jit.script
 def lstm_feedback_loop(x_proj: torch.Tensor, w_prev: torch.Tensor, w_hh0: torch.Tensor, b_hh0: torch.Tensor,
                        w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor,
-                       w_out: torch.Tensor, b_out: torch.Tensor, is_cat: torch.Tensor, cat_index: torch.Tensor,
-                       flat_index: torch.Tensor, has_cat: bool) -> torch.Tensor:
+                       w_out: torch.Tensor, b_out: torch.Tensor, is_cat: torch.Tensor,
+                       cat_index: torch.Tensor, flat_index: torch.Tensor, has_cat: bool) -> torch.Tensor:
     """`x_proj [B, T, 4H]` (layer-0 input projection incl. its bias) -> outputs `[B, T, F]`; each step's
     output (after the head) is fed back into layer 0 at the next step."""
     batch, steps, hidden = x_proj.size(0), x_proj.size(1), w_hh0.size(1)

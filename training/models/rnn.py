@@ -6,11 +6,13 @@ import torch
 from torch import nn
 
 
-def make_rnn(cell: str, input_dim: int, hidden_dim: int, num_layers: int, bidirectional: bool = False) -> nn.RNNBase:
+def make_rnn(cell: str, input_dim: int, hidden_dim: int, num_layers: int,
+             bidirectional: bool = False) -> nn.RNNBase:
     if cell not in ("lstm", "gru"):
         raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
     rnn_class = nn.LSTM if cell == "lstm" else nn.GRU
-    return rnn_class(input_dim, hidden_dim, num_layers=num_layers, batch_first=True, bidirectional=bidirectional)
+    return rnn_class(input_dim, hidden_dim, num_layers=num_layers, batch_first=True,
+                     bidirectional=bidirectional)
 
 
 class RNNStack(nn.Module):

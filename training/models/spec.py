@@ -32,7 +32,8 @@ class DataSpec:
     @classmethod
     def from_data(cls, data: EncodedData) -> DataSpec:
         if data.layout.n_features != data.n_features:
-            raise ValueError(f"layout describes {data.layout.n_features} features but x has {data.n_features}")
+            raise ValueError(f"layout describes {data.layout.n_features} features but x has "
+                             f"{data.n_features}")
         if data.cond_layout.n_features != data.cond_dim:
             raise ValueError(f"cond_layout describes {data.cond_layout.n_features} channels but cond has "
                              f"{data.cond_dim}")
@@ -55,5 +56,5 @@ def resolve_conditioning(requested: str, spec: DataSpec) -> str:
     if requested in ("cgan", "acgan") and spec.cond_dim == 0:
         raise ValueError(f"conditioning={requested!r} needs context columns, but the data has none")
     if requested == "acgan" and not spec.cond_layout.of_kind("categorical"):
-        raise ValueError("conditioning='acgan' needs a categorical context column for the auxiliary classifier")
+        raise ValueError("conditioning='acgan' needs a categorical context column (its classifier's target)")
     return requested

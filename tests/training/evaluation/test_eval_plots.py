@@ -1,0 +1,46 @@
+import numpy as np
+
+from training.evaluation.datasets import sines
+from training.evaluation.history import history_summary, is_discriminator_key, resolve_equilibrium
+from training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
+from training.evaluation.training_plots import loss_curves
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_data_plots_return_png() -> None:
+    real, synth = sines(60, 10, 3, seed=1), sines(50, 10, 3, seed=2)
+    rng = np.random.default_rng(0)
+    lens = {"lengths_real": rng.integers(2, 11, 60), "lengths_synth": rng.integers(2, 11, 50)}
+    for png in (
+        pca_plot(real, synth, **lens),
+        tsne_plot(real, synth, **lens, max_samples=40),
+        marginal_histograms(real, synth, **lens, feature_names=["a", "b", "c"]),
+        sample_trajectories(real, synth, **lens),
+        acf_plot(real, synth, **lens),
+    ):
+        assert png.startswith(PNG) and len(png) > 1000
+
+
+def test_many_features_are_capped_not_crashing() -> None:
+    x = np.random.default_rng(0).random((20, 6, 30)).astype(np.float32)
+    assert marginal_histograms(x, x).startswith(PNG)
+
+
+def test_loss_curves_and_summary() -> None:
+    history = [{"phase": "embed", "step": i, "e_loss": 1 / (i + 1)} for i in range(10)]
+    history += [{"phase": "joint", "step": i, "g_loss": 1.0, "d_loss": 0.6, "lr": 1e-3} for i in range(300)]
+    assert loss_curves(history, equilibrium="bce").startswith(PNG)
+    assert loss_curves([], equilibrium=None).startswith(PNG)
+    summary = history_summary(history, equilibrium="lsgan")
+    assert summary["equilibrium"] == 0.25
+    assert "lr" not in summary["phases"]["joint"]
+    assert summary["phases"]["joint"]["d_loss"]["tail_gap_from_equilibrium"] == np.float64(0.6 - 0.25)
+    assert "tail_gap_from_equilibrium" not in summary["phases"]["joint"]["g_loss"]
+
+
+def test_equilibrium_and_discriminator_keys() -> None:
+    assert resolve_equilibrium("bce") == np.log(2) and resolve_equilibrium(1.386) == 1.386
+    assert resolve_equilibrium(None) is None
+    assert all(map(is_discriminator_key, ["d_loss", "loss_d", "D", "disc", "discriminator_loss"]))
+    assert not any(map(is_discriminator_key, ["g_loss", "e_loss", "dropout"]))

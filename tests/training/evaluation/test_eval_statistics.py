@@ -1,0 +1,69 @@
+import json
+
+import numpy as np
+import pytest
+
+from training.evaluation.datasets import sines
+from training.evaluation.results import jsonable
+from training.evaluation.sequences import as_sequences
+from training.evaluation.statistics import (
+    autocorrelation,
+    autocorrelation_difference,
+    cross_correlation_difference,
+    ks_statistic,
+    length_distance,
+    marginal_distances,
+)
+
+
+def test_identical_sets_have_zero_distances() -> None:
+    x = sines(50, 12, 3, seed=1)
+    marg = marginal_distances(x, x, feature_names=["a", "b", "c"])
+    assert marg["mean_wasserstein"] == pytest.approx(0.0, abs=1e-9) and marg["max_ks"] == 0.0
+    assert [r["feature"] for r in marg["per_feature"]] == ["a", "b", "c"]
+    assert autocorrelation_difference(x, x)["mean_abs_diff"] == pytest.approx(0.0)
+    cc = cross_correlation_difference(x, x)
+    assert cc["mean_abs_diff"] == pytest.approx(0.0) and cc["frobenius"] == pytest.approx(0.0)
+
+
+def test_shift_shows_up_in_wasserstein_and_ks() -> None:
+    x = sines(50, 12, 2, seed=1) * 0.5
+    marg = marginal_distances(x, x + 0.25)
+    assert marg["mean_wasserstein"] == pytest.approx(0.25, abs=1e-5)
+    assert marg["max_ks"] > 0.5
+
+
+def test_ks_statistic_matches_scipy() -> None:
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(0.3, size=200)
+    assert ks_statistic(a, b) == pytest.approx(ks_2samp(a, b).statistic)
+
+
+def test_acf_of_alternating_series_is_minus_one_then_one() -> None:
+    x = np.tile(np.array([0.0, 1.0]), 6)[None, :, None].repeat(4, axis=0)
+    acf = autocorrelation(as_sequences(x), 3)
+    np.testing.assert_allclose(acf[0], [-1.0, 1.0, -1.0])
+
+
+def test_constant_feature_is_undefined_not_a_crash() -> None:
+    x = sines(30, 10, 2, seed=1)
+    x[..., 1] = 0.5
+    acf = autocorrelation_difference(x, x)
+    assert np.isnan(acf["per_feature"][1]["mean_abs_diff"])
+    assert np.isfinite(acf["mean_abs_diff"])  # the defined feature still counts
+    json.dumps(jsonable(acf), allow_nan=False)
+    assert cross_correlation_difference(x, x)["mean_abs_diff"] == 0.0
+
+
+def test_variable_lengths_only_count_valid_steps() -> None:
+    x = sines(40, 10, 2, seed=1)
+    lengths = np.full(40, 5)
+    garbage = x.copy()
+    garbage[:, 5:] = 7.0  # beyond the length: must be ignored
+    marg = marginal_distances(x, garbage, lengths_real=lengths, lengths_synth=lengths)
+    assert marg["mean_wasserstein"] == pytest.approx(0.0, abs=1e-9)
+    lens = length_distance(x, x, lengths_real=lengths, lengths_synth=np.full(40, 10))
+    assert lens["variable_length"] and lens["wasserstein_steps"] == pytest.approx(5.0)
+    assert lens["wasserstein_fraction"] == pytest.approx(0.5) and lens["ks"] == 1.0

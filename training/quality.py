@@ -1,0 +1,87 @@
+"""Glue between a model and the evaluation metrics: real vs synthetic tensors in one encoding.
+
+Both sides are encoded with the model's own schema (same scaling, categories and layout), so the
+post-hoc classifiers compare like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from service.artifacts.schema import TableSchema
+from training.data.encode import encode_generated, encode_prepared
+from training.data.encoded import EncodedData
+from training.data.infer import PreparedTable, prepare_table
+from training.data.io import read_table
+from training.data.layout import FeatureLayout
+from training.data.options import SchemaOptions
+
+QUICK_STEPS = 500
+QUICK_REPEATS = 2
+QUICK_MAX_SEQUENCES = 2000
+
+
+def options_from_schema(schema: TableSchema) -> SchemaOptions:
+    """The overrides that make inference reproduce `schema` on the same (or similar) data."""
+    return SchemaOptions(
+        sequence_key=schema.sequence_key,
+        time_column=schema.time.column if schema.time else None,
+        categorical=[c.name for c in schema.columns if c.kind == "categorical"],
+        numeric=[c.name for c in schema.columns if c.kind in ("continuous", "integer")],
+        context=[c.name for c in schema.context_columns],
+        ignore=list(schema.ignored),
+        seq_len=schema.seq_len,
+        stride=schema.stride or 1,
+        max_seq_len=max(schema.lengths.max_len, 1),
+    )
+
+
+def encode_real(data: pd.DataFrame | Path, schema: TableSchema) -> EncodedData:
+    """Real data encoded with a trained model's schema (its scaling, not the data's own)."""
+    df = read_table(data) if isinstance(data, str | Path) else data
+    prepared = prepare_table(df, options_from_schema(schema))
+    return encode_prepared(PreparedTable(df=prepared.df, schema=schema, spans=prepared.spans))
+
+
+def encode_synthetic(table: pd.DataFrame, schema: TableSchema) -> EncodedData:
+    return encode_generated(table, schema, max_len=schema.lengths.max_len)
+
+
+def quick_discriminative(
+    model: Any, data: pd.DataFrame | Path, schema_options: SchemaOptions | None = None,
+    sample: Callable[[int, int], pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    """A short discriminative score (fewer classifier steps than the paper's protocol), for the manifest
+    and the retrain quality gate. `sample(n, seed)` defaults to the model's own `sample`."""
+    from training.evaluation.discriminative import discriminative_score
+
+    schema = model.schema
+    real = encode_real(data, schema)
+    n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
+    table = (sample or (lambda k, s: model.sample(k, seed=s)))(n, 0)
+    synth = encode_synthetic(table, schema)
+    result = discriminative_score(real.x, synth.x, lengths_real=real.lengths, lengths_synth=synth.lengths,
+                                  steps=QUICK_STEPS, repeats=QUICK_REPEATS, seed=0)
+    return {"discriminative": {"mean": result.mean, "std": result.std, "steps": QUICK_STEPS,
+                               "repeats": QUICK_REPEATS, "protocol": "quick"}}
+
+
+def real_table_for(data: pd.DataFrame | Path, schema: TableSchema) -> pd.DataFrame:
+    """The real data as a table in the generated layout's column names (for category/missingness checks)."""
+    df = read_table(data) if isinstance(data, str | Path) else data
+    return df[[c for c in schema.column_order if c in df.columns]]
+
+
+def feature_names(layout: FeatureLayout, schema: TableSchema) -> list[str]:
+    """One readable name per encoded channel: `col`, `col[missing]`, `col=label` for one-hot channels."""
+    names: list[str] = []
+    for block in layout.blocks:
+        if block.kind == "categorical":
+            names.extend(f"{block.column}={label}" for label in schema.column(block.column).categories or [])
+        else:
+            names.append(f"{block.column}[missing]" if block.kind == "missing" else block.column)
+    return names

@@ -1,0 +1,99 @@
+"""Training loops. Public entry point: `train_networks(config, data, ...) -> TrainOutcome`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from training.config import CRNNGANConfig, GANConfig, TimeGANConfig
+from training.data.encoded import EncodedData
+from training.losses import adversarial_loss
+from training.models import build_networks
+from training.models.spec import DataSpec
+from training.monitor import TrainingMonitor
+from training.trainer import checkpoint
+from training.trainer.base import ModelSteps
+from training.trainer.batches import BatchSampler
+from training.trainer.crnngan import CRNNGANSteps
+from training.trainer.loop import TrainingRun
+from training.trainer.outcome import TrainOutcome
+from training.trainer.threads import torch_threads
+from training.trainer.timegan import TimeGANSteps
+
+__all__ = ["train_networks", "TrainOutcome"]
+
+
+def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module | None = None,
+                   progress: bool = True, checkpoint_dir: Path | None = None, resume: bool = False,
+                   log: Callable[[str], None] | None = None) -> TrainOutcome:
+    """Train the networks of `config.model_type` on `data`.
+
+    `networks`: warm start from these weights (copied into new networks; the object passed in is untouched).
+    `checkpoint_dir`: save a checkpoint every `config.checkpoint_every` steps and at each phase end;
+    with `resume=True` continue from the checkpoint there (weights, optimisers, step counts, RNG
+    states, history, time already spent against `max_minutes`); without one, start afresh.
+    `progress`: tqdm bar per phase on stderr. `log`: receives one-line messages (phases, warnings).
+    The global torch RNG and thread count are restored on return; the result only depends on
+    `config.seed` (when no time budget cuts the run short).
+    """
+    spec = DataSpec.from_data(data)
+    _check_data(data)
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    with torch_threads(config.num_threads), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        nets = _starting_networks(config, spec, networks)
+        nets.train()
+        loss = adversarial_loss(config.loss)
+        monitor = TrainingMonitor(loss, log)
+        model = _steps_class(config)(config, nets, BatchSampler(data, config.batch_size, rng), loss)
+        run = TrainingRun(config, spec, model, rng, monitor, progress=progress, checkpoint_dir=checkpoint_dir,
+                          log=log)
+        if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
+            run.restore(checkpoint.load(checkpoint_dir, config, spec))
+            if log is not None:
+                log(f"resumed from {checkpoint_dir} at steps {run.steps}")
+        elif resume and log is not None:
+            log(f"no checkpoint in {checkpoint_dir}: training from the start")
+        run.run()
+    nets.eval()
+    return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)
+
+
+def _steps_class(config: GANConfig) -> type[ModelSteps]:
+    if isinstance(config, TimeGANConfig):
+        return TimeGANSteps
+    if isinstance(config, CRNNGANConfig):
+        return CRNNGANSteps
+    raise TypeError(f"no trainer for config type {type(config).__name__}")
+
+
+def _starting_networks(config: GANConfig, spec: DataSpec, networks: nn.Module | None) -> nn.Module:
+    fresh = build_networks(config, spec)
+    if networks is None:
+        return fresh
+    if type(networks) is not type(fresh):
+        raise ValueError(f"warm start: got {type(networks).__name__}, config needs {type(fresh).__name__}")
+    old = getattr(networks, "spec", None)
+    # max_len may change (it only scales the length input); the feature/condition layouts may not.
+    if old is None or (old.layout, old.cond_layout, old.variable_length) != (
+            spec.layout, spec.cond_layout, spec.variable_length):
+        raise ValueError("warm start: the networks were built for data with different columns or categories")
+    try:  # copies the weights, so the networks passed in are never modified
+        fresh.load_state_dict(networks.state_dict())
+    except RuntimeError as error:
+        raise ValueError(f"warm start: the networks do not match the config's sizes: {error}") from error
+    return fresh
+
+
+def _check_data(data: EncodedData) -> None:
+    if data.n_sequences == 0:
+        raise ValueError("no training sequences")
+    if not np.isfinite(data.x).all() or not np.isfinite(data.cond).all():
+        raise ValueError("training data contains NaN or inf (missing values must be encoded first)")
+    if data.lengths.min() < 1 or data.lengths.max() > data.max_len:
+        raise ValueError(f"lengths must be in [1, {data.max_len}]")

@@ -1,0 +1,81 @@
+"""C-RNN-GAN training steps (Mogren 2016): `d_steps` discriminator updates, then one generator update.
+
+The generator either fools the discriminator (the chosen adversarial loss) or, with
+`feature_matching=True` as in the paper, matches the mean of the discriminator's last-layer
+features on real data. Fake sequences reuse the real batch's lengths and conditions, so both sides
+see the same length/condition distribution.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from training.config import CRNNGANConfig
+from training.losses import acgan_loss, feature_matching_loss, gradient_penalty
+from training.models.crnngan import CRNNGANNetworks
+from training.monitor import batch_diversity
+from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
+from training.trainer.batches import noise_like
+
+
+class CRNNGANSteps(ModelSteps):
+    config: CRNNGANConfig
+    networks: CRNNGANNetworks
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        n, c = self.networks, self.config
+        self.optimizers = {"generator": self.adam(n.generator_parameters(), c.lr_g),
+                           "discriminator": self.adam(n.discriminator_parameters(), c.lr_d)}
+
+    def phases(self) -> list[PhasePlan]:
+        return [PhasePlan("adversarial", self.config.steps, 1.0, True)]
+
+    def step(self, phase: str, want_stats: bool) -> StepResult:
+        n, c, adv = self.networks, self.config, self.loss
+        losses: dict[str, float] = {}
+        d_term = 0.0
+        for _ in range(c.d_steps):
+            b = self.sampler.sample()
+            with torch.no_grad():
+                fake = n.generate(noise_like(b, n.noise_dim), b.cond, b.lengths)
+            y_real, _, aux_real = n.discriminate(b.x, b.cond, b.lengths)
+            y_fake, _, _ = n.discriminate(fake, b.cond, b.lengths)
+            real_term = adv.d_term(y_real, b.mask, True)
+            fake_term = adv.d_term(y_fake, b.mask, False)
+            d_loss = real_term + fake_term
+            losses["d"] = d_loss.item()
+            d_term = (real_term.item() + fake_term.item()) / 2.0
+            if aux_real is not None:
+                d_aux = acgan_loss(aux_real, b.cond, n.side.aux_blocks)
+                d_loss = d_loss + d_aux
+                losses["d_aux"] = d_aux.item()
+            if c.loss == "wgan-gp":
+                critic = lambda v, b=b: n.discriminate(v, b.cond, b.lengths)[0]  # noqa: E731
+                gp = gradient_penalty(critic, b.x, fake, b.mask)
+                d_loss = d_loss + c.gp_weight * gp
+                losses["d_gp"] = gp.item()
+            update(self.optimizers["discriminator"], d_loss)
+
+        b = self.sampler.sample()
+        with frozen(n.discriminator, n.aux_classifier):
+            fake = n.generate(noise_like(b, n.noise_dim), b.cond, b.lengths)
+            y_fake, f_fake, aux_fake = n.discriminate(fake, b.cond, b.lengths)
+            g_adv = adv.g_loss(y_fake, b.mask)
+            losses["g_adv"] = g_adv.item()
+            if c.feature_matching:
+                with torch.no_grad():
+                    _, f_real, _ = n.discriminate(b.x, b.cond, b.lengths)
+                g_loss = feature_matching_loss(f_real, f_fake, b.mask, b.mask)
+                losses["g_feature_matching"] = g_loss.item()
+            else:
+                g_loss = g_adv
+            if aux_fake is not None:
+                g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
+                g_loss = g_loss + g_aux
+                losses["g_aux"] = g_aux.item()
+            update(self.optimizers["generator"], g_loss)
+        ratio = None
+        if want_stats:
+            ratio = batch_diversity(fake.detach(), b.mask) / max(batch_diversity(b.x, b.mask), 1e-8)
+        return StepResult(losses, d_term=d_term, diversity_ratio=ratio)

@@ -1,0 +1,134 @@
+"""The shared training loop: phases, time budget, logging, monitoring and checkpoints.
+
+Model-specific work is delegated to a `ModelSteps` object; everything here is the same for every model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.config import GANConfig
+from training.models.spec import DataSpec
+from training.monitor import TrainingMonitor
+from training.trainer import checkpoint
+from training.trainer.base import ModelSteps, PhasePlan
+from training.trainer.budget import TimeBudget
+from training.trainer.recorder import Recorder
+
+
+class TrainingRun:
+    def __init__(self, config: GANConfig, spec: DataSpec, model: ModelSteps, rng: np.random.Generator,
+                 monitor: TrainingMonitor, *, progress: bool, checkpoint_dir: Path | None,
+                 log: Callable[[str], None] | None) -> None:
+        self.config = config
+        self.spec = spec
+        self.model = model
+        self.rng = rng
+        self.monitor = monitor
+        self.checkpoint_dir = checkpoint_dir
+        self.log = log
+        self.plans = model.phases()
+        self.steps = {p.name: 0 for p in self.plans}
+        self.seconds = {p.name: 0.0 for p in self.plans}
+        self.ended_by: dict[str, str] = {}
+        self.history: list[dict[str, Any]] = []
+        self.recorder = Recorder(self.history, monitor, progress, log)
+        self.stop_reason: str | None = None
+        self.spent_before_s = 0.0
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from a checkpoint (see `checkpoint.load`)."""
+        self.model.networks.load_state_dict(state["networks"])
+        for name, opt in self.model.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        self.steps.update(state["steps"])
+        self.seconds.update(state["seconds"])
+        self.spent_before_s = float(state["elapsed_s"])
+        self.history[:] = state["history"]
+        self.monitor.load_state_dict(state["monitor"])
+        checkpoint.restore_rng(state, self.rng)
+
+    def run(self) -> None:
+        minutes = self.config.max_minutes
+        self.budget = TimeBudget(None if minutes is None else minutes * 60.0, self.spent_before_s)
+        for index, plan in enumerate(self.plans):
+            if self.steps[plan.name] >= plan.steps:
+                continue
+            if self.budget.exhausted():
+                self.ended_by[plan.name] = "time budget (not started)"
+                continue
+            left = sum(p.fraction for p in self.plans[index:] if self.steps[p.name] < p.steps)
+            self._run_phase(plan, self.budget.phase_deadline(plan.fraction, left))
+            if self.stop_reason is not None:
+                return
+            self._save_checkpoint()
+
+    def _run_phase(self, plan: PhasePlan, deadline: float | None) -> None:
+        name, log_every = plan.name, self.config.log_every
+        self.recorder.start_phase(name, self.steps[name], plan.steps)
+        started = time.monotonic()
+        self._log(f"{name}: from step {self.steps[name]} to {plan.steps}"
+                  + ("" if deadline is None else f", at most {deadline - started:.1f}s"))
+        result = None
+        self.ended_by[name] = "steps"
+        try:
+            while self.steps[name] < plan.steps:
+                if deadline is not None and time.monotonic() >= deadline:
+                    self.ended_by[name] = "time budget"
+                    break
+                step = self.steps[name] + 1
+                result = self.model.step(name, plan.adversarial and step % log_every == 0)
+                self.steps[name] = step
+                self.recorder.add(result)
+                if self.monitor.check_step(name, step, result.losses) is not None:
+                    break
+                if step % log_every == 0:
+                    self.recorder.record(name, step, self.budget.elapsed(), result)
+                    if self.monitor.stop_reason is not None:
+                        break
+                if self.checkpoint_dir is not None and step % self.config.checkpoint_every == 0:
+                    self._save_checkpoint()
+            if result is not None and self.recorder.pending():
+                self.recorder.record(name, self.steps[name], self.budget.elapsed(), result)
+        finally:
+            self.seconds[name] += time.monotonic() - started
+            self.recorder.end_phase()
+        if self.monitor.stop_reason is not None:
+            self.stop_reason = self.monitor.stop_reason
+            self.ended_by[name] = "diverged"
+        self._log(f"{name}: {self.steps[name]} steps, {self.seconds[name]:.1f}s ({self.ended_by[name]})")
+
+    def _save_checkpoint(self) -> None:
+        # After a divergence the weights may hold NaNs: keep the last good checkpoint instead.
+        if self.checkpoint_dir is None or self.stop_reason is not None:
+            return
+        checkpoint.save(self.checkpoint_dir, config=self.config, spec=self.spec, networks=self.model.networks,
+                        optimizers=self.model.optimizers, steps=self.steps, seconds=self.seconds,
+                        elapsed_s=self.budget.elapsed(), rng=self.rng, history=self.history,
+                        monitor=self.monitor.state_dict())
+
+    def summary(self) -> dict[str, Any]:
+        final: dict[str, dict[str, Any]] = {}
+        for record in self.history:
+            final[record["phase"]] = record["losses"]
+        return {
+            "model_type": self.config.model_type,
+            "steps": dict(self.steps),
+            "seconds": {**{k: round(v, 3) for k, v in self.seconds.items()},
+                        "total": round(self.budget.elapsed(), 3)},
+            "steps_per_second": {k: round(self.steps[k] / v, 2) for k, v in self.seconds.items() if v > 0},
+            "ended_by": dict(self.ended_by),
+            "budget_s": self.budget.total_s,
+            "final_losses": final,
+            "warnings": list(self.monitor.warnings),
+            "stopped_early_reason": self.stop_reason,
+        }
+
+    def _log(self, message: str) -> None:
+        if self.log is not None:
+            self.log(message)

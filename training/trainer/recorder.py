@@ -1,0 +1,79 @@
+"""History records and the progress bar: per-step losses are averaged over each `log_every` window."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from training.monitor import TrainingMonitor
+from training.trainer.base import StepResult
+
+
+class Recorder:
+    def __init__(self, history: list[dict[str, Any]], monitor: TrainingMonitor, progress: bool,
+                 log: Callable[[str], None] | None) -> None:
+        self.history = history
+        self.monitor = monitor
+        self.progress = progress
+        self.log = log
+        self.bar: Any = None
+        self._sums: dict[str, float] = {}
+        self._d_terms: list[float] = []
+        self._count = 0
+
+    def start_phase(self, phase: str, done: int, total: int) -> None:
+        self._reset()
+        self.bar = tqdm(total=total, initial=done, desc=phase, disable=not self.progress, leave=False,
+                        dynamic_ncols=True, mininterval=0.5)
+
+    def add(self, result: StepResult) -> None:
+        for name, value in result.losses.items():
+            self._sums[name] = self._sums.get(name, 0.0) + value
+        if result.d_term is not None:
+            self._d_terms.append(result.d_term)
+        self._count += 1
+        self.bar.update(1)
+
+    def record(self, phase: str, step: int, elapsed_s: float, result: StepResult) -> dict[str, Any]:
+        """Close the current window into a history record (monitor fields included)."""
+        n = max(self._count, 1)
+        record: dict[str, Any] = {"phase": phase, "step": step, "elapsed_s": round(elapsed_s, 3),
+                                  "losses": {k: v / n for k, v in self._sums.items()}}
+        if self._d_terms:
+            record["d_term"] = sum(self._d_terms) / len(self._d_terms)
+        if result.diversity_ratio is not None:
+            record["diversity_ratio"] = result.diversity_ratio
+        record["monitor"] = self.monitor.observe(record)
+        record.pop("d_term", None)
+        record.pop("diversity_ratio", None)
+        self.history.append(_json_safe(record))
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record["losses"].items()}, refresh=False)
+        self._reset()
+        return record
+
+    def pending(self) -> bool:
+        return self._count > 0
+
+    def end_phase(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def _reset(self) -> None:
+        self._sums = {}
+        self._d_terms = []
+        self._count = 0
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf are not JSON: store them as None (the stop reason says what happened)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value

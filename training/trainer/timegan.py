@@ -1,0 +1,157 @@
+"""TimeGAN training steps, following the reference code (jsyoon0823/TimeGAN, `timegan.py`).
+
+Phases:
+1. "embedding": autoencoder; loss `recon_weight * sqrt(MSE(recover(embed(x)), x))`.
+2. "supervised": the supervisor learns next-step prediction in latent space with teacher forcing
+   (its input is the real latent sequence, its output at t is compared with the real latent at t+1).
+3. "joint": per iteration, `g_steps_per_iter` times {generator step, embedder step} then one
+   discriminator step, which is only applied while the discriminator's loss exceeds `d_threshold`
+   (so a discriminator that is already winning does not get stronger).
+
+Loss weights are the reference's (see `TimeGANConfig`): the generator loss is
+adv(fake) + gamma*adv(fake latent) + 100*sqrt(supervised MSE) + 100*moment loss, the embedder loss
+10*sqrt(reconstruction MSE) + 0.1*supervised MSE, the discriminator loss real + fake + gamma*fake latent.
+The sqrt on the MSEs keeps their gradients large once the errors are small. As in the reference each
+phase has its own Adam optimiser.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from training.config import TimeGANConfig
+from training.losses import acgan_loss, gradient_penalty, masked_mse, moment_loss
+from training.models.timegan import TimeGANNetworks
+from training.monitor import batch_diversity
+from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
+from training.trainer.batches import Batch, noise_like
+
+
+class TimeGANSteps(ModelSteps):
+    config: TimeGANConfig
+    networks: TimeGANNetworks
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        n, c = self.networks, self.config
+        autoencoder = [*n.embedder.parameters(), *n.recovery.parameters()]
+        d_params = [*n.discriminator.parameters(),
+                    *(n.aux_classifier.parameters() if n.aux_classifier is not None else [])]
+        self.optimizers = {
+            "autoencoder": self.adam(autoencoder, c.lr_g),
+            "supervisor": self.adam(list(n.supervisor.parameters()), c.lr_g),
+            "embedder": self.adam(autoencoder, c.lr_g),
+            "generator": self.adam([*n.generator.parameters(), *n.supervisor.parameters()], c.lr_g),
+            "discriminator": self.adam(d_params, c.lr_d),
+        }
+
+    def phases(self) -> list[PhasePlan]:
+        c = self.config
+        f = c.phase_fractions
+        return [PhasePlan("embedding", c.embedding_steps, f[0], False),
+                PhasePlan("supervised", c.supervised_steps, f[1], False),
+                PhasePlan("joint", c.joint_steps, f[2], True)]
+
+    def step(self, phase: str, want_stats: bool) -> StepResult:
+        if phase == "embedding":
+            return self._embedding_step()
+        if phase == "supervised":
+            return self._supervised_step()
+        return self._joint_step(want_stats)
+
+    def _supervised_mse(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced next-step error: supervise(h)[t] vs h[t+1], over steps where t+1 is valid."""
+        return masked_mse(self.networks.supervise(h)[:, :-1], h[:, 1:], mask[:, 1:])
+
+    def _embedding_step(self) -> StepResult:
+        b = self.sampler.sample()
+        n = self.networks
+        mse = masked_mse(n.recover(n.embed(b.x)), b.x, b.mask)
+        update(self.optimizers["autoencoder"], self.config.recon_weight * torch.sqrt(mse))
+        return StepResult({"recon": mse.item()})
+
+    def _supervised_step(self) -> StepResult:
+        b = self.sampler.sample()
+        with torch.no_grad():
+            h = self.networks.embed(b.x)
+        mse = self._supervised_mse(h, b.mask)
+        update(self.optimizers["supervisor"], mse)
+        return StepResult({"supervised": mse.item()})
+
+    def _joint_step(self, want_stats: bool) -> StepResult:
+        losses: dict[str, float] = {}
+        x_hat = b = None
+        for _ in range(self.config.g_steps_per_iter):
+            b = self.sampler.sample()
+            x_hat = self._generator_update(b, losses)
+            self._embedder_update(b, losses)
+        d_term = self._discriminator_update(self.sampler.sample(), losses)
+        ratio = None
+        if want_stats and x_hat is not None and b is not None:
+            ratio = batch_diversity(x_hat.detach(), b.mask) / max(batch_diversity(b.x, b.mask), 1e-8)
+        return StepResult(losses, d_term=d_term, diversity_ratio=ratio)
+
+    def _generator_update(self, b: Batch, losses: dict[str, float]) -> torch.Tensor:
+        n, c, adv = self.networks, self.config, self.loss
+        with torch.no_grad():
+            h = n.embed(b.x)
+        with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier):
+            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
+            h_hat = n.supervise(e_hat)
+            x_hat = n.recover(h_hat)
+            y_fake, aux_fake = n.discriminate(h_hat, b.cond, b.lengths)
+            y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
+            g_adv = adv.g_loss(y_fake, b.mask)
+            g_adv_e = adv.g_loss(y_fake_e, b.mask)
+            g_sup = self._supervised_mse(h, b.mask)
+            g_mom = moment_loss(x_hat, b.x, b.mask, b.mask)
+            loss = (g_adv + c.gamma * g_adv_e + c.supervised_weight * torch.sqrt(g_sup)
+                    + c.moment_weight * g_mom)
+            if aux_fake is not None:
+                g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
+                loss = loss + g_aux
+                losses["g_aux"] = g_aux.item()
+            update(self.optimizers["generator"], loss)
+        losses.update(g_adv=g_adv.item(), g_adv_latent=g_adv_e.item(), g_supervised=g_sup.item(),
+                      g_moments=g_mom.item())
+        return x_hat
+
+    def _embedder_update(self, b: Batch, losses: dict[str, float]) -> None:
+        n, c = self.networks, self.config
+        with frozen(n.supervisor):
+            h = n.embed(b.x)
+            recon = masked_mse(n.recover(h), b.x, b.mask)
+            sup = self._supervised_mse(h, b.mask)
+            update(self.optimizers["embedder"],
+                   c.recon_weight * torch.sqrt(recon) + c.embed_supervised_weight * sup)
+        losses["recon"] = recon.item()
+
+    def _discriminator_update(self, b: Batch, losses: dict[str, float]) -> float:
+        n, c, adv = self.networks, self.config, self.loss
+        with torch.no_grad():
+            h = n.embed(b.x)
+            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
+            h_hat = n.supervise(e_hat)
+        y_real, aux_real = n.discriminate(h, b.cond, b.lengths)
+        y_fake, _ = n.discriminate(h_hat, b.cond, b.lengths)
+        y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
+        real = adv.d_term(y_real, b.mask, True)
+        fake = adv.d_term(y_fake, b.mask, False)
+        fake_e = adv.d_term(y_fake_e, b.mask, False)
+        d_loss = real + fake + c.gamma * fake_e
+        value = d_loss.item()
+        losses["d"] = value
+        # The reference only trains D while its loss > 0.15 (D not yet winning); a WGAN critic's loss
+        # is unbounded below, so there the critic is always trained.
+        if not adv.bounded_below or value > c.d_threshold:
+            total = d_loss
+            if aux_real is not None:
+                d_aux = acgan_loss(aux_real, b.cond, n.side.aux_blocks)
+                total = total + d_aux
+                losses["d_aux"] = d_aux.item()
+            if c.loss == "wgan-gp":
+                gp = gradient_penalty(lambda v: n.discriminate(v, b.cond, b.lengths)[0], h, h_hat, b.mask)
+                total = total + c.gp_weight * gp
+                losses["d_gp"] = gp.item()
+            update(self.optimizers["discriminator"], total)
+        return (real.item() + fake.item() + fake_e.item()) / 3.0

@@ -44,8 +44,9 @@ class TrainRequest:
             raise UserInputError(f"unknown option(s) {unknown}", field="options")
         model_type = options.get("model_type", "timegan")
         if model_type not in CONFIG_CLASSES:
-            raise UserInputError(f"model_type must be one of {sorted(CONFIG_CLASSES)}, got {model_type!r}",
-                                 field="options.model_type")
+            raise UserInputError(
+                f"model_type must be one of {sorted(CONFIG_CLASSES)}, got {model_type!r}", field="options.model_type"
+            )
         mode = options.get("mode", "fresh")
         if mode not in ("fresh", "warm"):
             raise UserInputError(f"mode must be 'fresh' or 'warm', got {mode!r}", field="options.mode")
@@ -58,8 +59,14 @@ class TrainRequest:
             if key in options:
                 config[key] = options[key]
         schema = SchemaOptions.from_dict({k: v for k, v in options.items() if k in SCHEMA_KEYS})
-        request = cls(model_type=model_type, schema=schema, config=config, mode=mode,
-                      promote=bool(options.get("promote", False)), evaluate=bool(options.get("evaluate", True)))
+        request = cls(
+            model_type=model_type,
+            schema=schema,
+            config=config,
+            mode=mode,
+            promote=bool(options.get("promote", False)),
+            evaluate=bool(options.get("evaluate", True)),
+        )
         request.build_config()  # fail early on bad config values
         return request
 
@@ -78,7 +85,10 @@ def validate_upload(path: Path, options: dict[str, Any] | None = None) -> None:
     request = TrainRequest.from_options(options)
     config = request.build_config()
     request.schema.seq_len, request.schema.stride, request.schema.max_seq_len = (
-        config.seq_len, config.stride, config.max_seq_len)
+        config.seq_len,
+        config.stride,
+        config.max_seq_len,
+    )
     prepare_table(read_table(path), request.schema)
 
 
@@ -110,11 +120,21 @@ def train_version(
             try:
                 active = model_store.resolve(name)
             except Exception as exc:
-                raise UserInputError(f"mode 'warm' needs an existing active version of {name!r}", field="options.mode") from exc
+                raise UserInputError(
+                    f"mode 'warm' needs an existing active version of {name!r}", field="options.mode"
+                ) from exc
             warm = load(model_store.version_dir(name, active))
         model: SyntheticSeriesModel = _model_class(request.model_type)(config)
-        model.fit(Path(path), request.schema, progress=progress, warm_start=warm, log=log,
-                  on_progress=on_progress, checkpoint_dir=checkpoint_dir, resume=resume)
+        model.fit(
+            Path(path),
+            request.schema,
+            progress=progress,
+            warm_start=warm,
+            log=log,
+            on_progress=on_progress,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+        )
         if request.evaluate:
             model.metrics = quick_metrics(model, Path(path), request.schema)
         with model_store.staging() as staged:

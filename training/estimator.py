@@ -92,7 +92,11 @@ class SyntheticSeriesModel:
             self.data_fingerprint = file_fingerprint(Path(data))
             data = read_table(data)
         options = options or SchemaOptions()
-        options.seq_len, options.stride, options.max_seq_len = self.config.seq_len, self.config.stride, self.config.max_seq_len
+        options.seq_len, options.stride, options.max_seq_len = (
+            self.config.seq_len,
+            self.config.stride,
+            self.config.max_seq_len,
+        )
         prepared = prepare_table(data, options)
         self.warnings = list(prepared.warnings)
         for w in prepared.warnings:
@@ -102,20 +106,32 @@ class SyntheticSeriesModel:
         start_networks = None
         if warm_start is not None:
             if warm_start.spec is None or warm_start.spec.to_json() != spec.to_json():
-                raise UserInputError("warm start needs data with the same columns, categories and sequence shape "
-                                     "as the model it starts from; use a fresh retrain instead")
+                raise UserInputError(
+                    "warm start needs data with the same columns, categories and sequence shape "
+                    "as the model it starts from; use a fresh retrain instead"
+                )
             start_networks = warm_start.networks
         try:
-            outcome = train_networks(self.config, encoded, networks=start_networks, progress=progress,
-                                     checkpoint_dir=checkpoint_dir, resume=resume, log=log,
-                                     on_progress=on_progress)
+            outcome = train_networks(
+                self.config,
+                encoded,
+                networks=start_networks,
+                progress=progress,
+                checkpoint_dir=checkpoint_dir,
+                resume=resume,
+                log=log,
+                on_progress=on_progress,
+            )
         except ValueError as exc:  # config/data mismatches found by the trainer are the user's to fix
             raise UserInputError(str(exc)) from exc
         self.schema, self.spec, self.networks = prepared.schema, spec, outcome.networks
         self.history, self.summary = list(outcome.history), dict(outcome.summary)
-        self.data_fingerprint = {**self.data_fingerprint, "rows": prepared.schema.n_rows,
-                                 "sequences": prepared.schema.n_sequences,
-                                 "columns": list(prepared.schema.column_order)}
+        self.data_fingerprint = {
+            **self.data_fingerprint,
+            "rows": prepared.schema.n_rows,
+            "sequences": prepared.schema.n_sequences,
+            "columns": list(prepared.schema.column_order),
+        }
         return self
 
     # -- generating --------------------------------------------------------------------------------
@@ -140,27 +156,40 @@ class SyntheticSeriesModel:
     ) -> pd.DataFrame:
         """n synthetic sequences in the long layout, in the user's units. Same seed -> same table."""
         generator = _TorchGenerator(self.manifest(name="in-memory", version="v0"), self.output_graph())
-        return generator.generate(n, seed=draw_seed() if seed is None else seed, seq_len=seq_len,
-                                  context=context, start=start)
+        return generator.generate(
+            n, seed=draw_seed() if seed is None else seed, seq_len=seq_len, context=context, start=start
+        )
 
     # -- persistence -------------------------------------------------------------------------------
     def graph_spec(self) -> GraphSpec:
         schema, spec, networks = self._require_fitted()
         graph = self.output_graph()
         return GraphSpec(
-            inputs=graph.input_names(), outputs=graph.output_names(), noise_dim=int(networks.noise_dim),
-            cond_dim=spec.cond_dim, numeric_columns=[c.name for c in schema.numeric_columns],
-            categorical_columns=[c.name for c in schema.categorical_columns], export_seq_len=spec.max_len,
+            inputs=graph.input_names(),
+            outputs=graph.output_names(),
+            noise_dim=int(networks.noise_dim),
+            cond_dim=spec.cond_dim,
+            numeric_columns=[c.name for c in schema.numeric_columns],
+            categorical_columns=[c.name for c in schema.categorical_columns],
+            export_seq_len=spec.max_len,
         )
 
     def manifest(self, *, name: str, version: str, files: dict[str, str] | None = None) -> Manifest:
         schema, spec, _ = self._require_fitted()
         assert schema_cond_dim(schema) == spec.cond_dim, "schema and networks disagree on the condition size"
         return Manifest(
-            name=name, version=version, created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            model_type=self.config.model_type, schema=schema, graph=self.graph_spec(),
-            config=self.config.to_dict(), data_fingerprint=self.data_fingerprint,
-            history_summary=self.summary, metrics=self.metrics, libraries=_library_versions(), files=files or {},
+            name=name,
+            version=version,
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            model_type=self.config.model_type,
+            schema=schema,
+            graph=self.graph_spec(),
+            config=self.config.to_dict(),
+            data_fingerprint=self.data_fingerprint,
+            history_summary=self.summary,
+            metrics=self.metrics,
+            libraries=_library_versions(),
+            files=files or {},
         )
 
     def save(self, path: Path | str, *, name: str | None = None, version: str = "v1") -> Path:
@@ -217,5 +246,11 @@ def _library_versions() -> dict[str, str]:
     import onnx
     import onnxruntime
 
-    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
-            "pandas": pd.__version__, "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "onnx": onnx.__version__,
+        "onnxruntime": onnxruntime.__version__,
+    }

@@ -37,17 +37,22 @@ class OutputGraph(nn.Module):
         self.n_numeric = len(numeric)
         lo = np.array([c.minimum or 0.0 for c in numeric], dtype=np.float64)
         hi = np.array([c.maximum or 0.0 for c in numeric], dtype=np.float64)
-        self.register_buffer("num_index", torch.tensor([blocks[(c.name, "numeric")].start for c in numeric], dtype=torch.long))
+        self.register_buffer(
+            "num_index", torch.tensor([blocks[(c.name, "numeric")].start for c in numeric], dtype=torch.long)
+        )
         self.register_buffer("num_scale", torch.tensor(hi - lo, dtype=torch.float64))
         self.register_buffer("num_offset", torch.tensor(lo, dtype=torch.float64))
         with_missing = [i for i, c in enumerate(numeric) if (c.name, "missing") in blocks]
         self.has_missing = bool(with_missing)
         self.register_buffer("miss_cols", torch.tensor(with_missing, dtype=torch.long))
         self.register_buffer(
-            "miss_index", torch.tensor([blocks[(numeric[i].name, "missing")].start for i in with_missing], dtype=torch.long)
+            "miss_index",
+            torch.tensor([blocks[(numeric[i].name, "missing")].start for i in with_missing], dtype=torch.long),
         )
-        self.cat_slices = [(blocks[(c.name, "categorical")].start, blocks[(c.name, "categorical")].end)
-                           for c in schema.categorical_columns]
+        self.cat_slices = [
+            (blocks[(c.name, "categorical")].start, blocks[(c.name, "categorical")].end)
+            for c in schema.categorical_columns
+        ]
 
     def input_names(self) -> list[str]:
         return ["noise"] + (["condition"] if self.cond_dim else []) + (["lengths"] if self.variable_length else [])
@@ -90,16 +95,26 @@ class OutputGraph(nn.Module):
 def export_onnx(graph: OutputGraph, path: Path, *, seq_len: int, noise_dim: int) -> None:
     graph.eval()
     args = graph.example_inputs(2, seq_len, noise_dim)
-    dynamic = {"noise": {0: "batch", 1: "time"}, "condition": {0: "batch"}, "lengths": {0: "batch"},
-               "numeric": {0: "batch", 1: "time"}, "categorical": {0: "batch", 1: "time"}}
+    dynamic = {
+        "noise": {0: "batch", 1: "time"},
+        "condition": {0: "batch"},
+        "lengths": {0: "batch"},
+        "numeric": {0: "batch", 1: "time"},
+        "categorical": {0: "batch", 1: "time"},
+    }
     names_in, names_out = graph.input_names(), graph.output_names()
     buffer = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # TorchScript exporter deprecation + RNN batch-size tracer warnings
         torch.onnx.export(
-            graph, args, buffer, input_names=names_in, output_names=names_out,
+            graph,
+            args,
+            buffer,
+            input_names=names_in,
+            output_names=names_out,
             dynamic_axes={k: v for k, v in dynamic.items() if k in names_in + names_out},
-            opset_version=OPSET, dynamo=False,
+            opset_version=OPSET,
+            dynamo=False,
         )
     model = onnx.load_from_string(buffer.getvalue())
     onnx.checker.check_model(model, full_check=True)
@@ -127,7 +142,11 @@ def verify_onnx(graph: OutputGraph, path: Path, *, seq_len: int, noise_dim: int,
                 worst = max(worst, diff)
                 # A missing indicator within float noise of 0.5 may flip; anything else is a real mismatch.
                 if diff > tol or np.mean(nan_w != nan_h) > 1e-3:
-                    raise RuntimeError(f"ONNX export: numeric output differs from torch by {diff:.2e} (batch {batch}, length {length})")
+                    raise RuntimeError(
+                        f"ONNX export: numeric output differs from torch by {diff:.2e} (batch {batch}, length {length})"
+                    )
             elif np.mean(want != have) > 1e-3:
-                raise RuntimeError(f"ONNX export: categorical output differs from torch (batch {batch}, length {length})")
+                raise RuntimeError(
+                    f"ONNX export: categorical output differs from torch (batch {batch}, length {length})"
+                )
     return {"max_relative_numeric_diff": worst}

@@ -52,7 +52,9 @@ def encode_synthetic(table: pd.DataFrame, schema: TableSchema) -> EncodedData:
 
 
 def quick_discriminative(
-    model: Any, data: pd.DataFrame | Path, schema_options: SchemaOptions | None = None,
+    model: Any,
+    data: pd.DataFrame | Path,
+    schema_options: SchemaOptions | None = None,
     sample: Callable[[int, int], pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """A short discriminative score (fewer classifier steps than the paper's protocol), for the manifest
@@ -64,10 +66,24 @@ def quick_discriminative(
     n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
     table = (sample or (lambda k, s: model.sample(k, seed=s)))(n, 0)
     synth = encode_synthetic(table, schema)
-    result = discriminative_score(real.x, synth.x, lengths_real=real.lengths, lengths_synth=synth.lengths,
-                                  steps=QUICK_STEPS, repeats=QUICK_REPEATS, seed=0)
-    return {"discriminative": {"mean": result.mean, "std": result.std, "steps": QUICK_STEPS,
-                               "repeats": QUICK_REPEATS, "protocol": "quick"}}
+    result = discriminative_score(
+        real.x,
+        synth.x,
+        lengths_real=real.lengths,
+        lengths_synth=synth.lengths,
+        steps=QUICK_STEPS,
+        repeats=QUICK_REPEATS,
+        seed=0,
+    )
+    return {
+        "discriminative": {
+            "mean": result.mean,
+            "std": result.std,
+            "steps": QUICK_STEPS,
+            "repeats": QUICK_REPEATS,
+            "protocol": "quick",
+        }
+    }
 
 
 def real_table_for(data: pd.DataFrame | Path, schema: TableSchema) -> pd.DataFrame:

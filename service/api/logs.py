@@ -7,8 +7,10 @@ import logging
 import sys
 import time
 
-# Attributes every LogRecord has; anything else on a record came in through `extra=` and is logged.
+# Attributes every LogRecord has; anything else on a record came in through `extra=` and is logged
+# (except uvicorn's terminal-coloured duplicate of the message).
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_STANDARD.add("color_message")
 
 
 class JsonFormatter(logging.Formatter):

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from service.artifacts.errors import UserInputError
 from service.artifacts.schema import ColumnSpec, TableSchema
@@ -152,7 +151,9 @@ def validate_seq_len(seq_len: int | None) -> int | None:
     if seq_len is None:
         return None
     if isinstance(seq_len, bool) or not isinstance(seq_len, int | np.integer) or not 1 <= seq_len <= MAX_GENERATED_LEN:
-        raise UserInputError(f"seq_len must be an integer from 1 to {MAX_GENERATED_LEN}, got {seq_len!r}", field="seq_len")
+        raise UserInputError(
+            f"seq_len must be an integer from 1 to {MAX_GENERATED_LEN}, got {seq_len!r}", field="seq_len"
+        )
     return int(seq_len)
 
 

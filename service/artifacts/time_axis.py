@@ -64,10 +64,16 @@ class TimeAxis:
     def stamps(self, starts: np.ndarray, lengths: np.ndarray) -> pd.Series | pd.DatetimeIndex:
         """Flat timestamps for sequences laid end to end (the long layout), as a DatetimeIndex."""
         if self.offset is None:
-            steps = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths]) if len(lengths) else np.array([], np.int64)
+            steps = (
+                np.concatenate([np.arange(n, dtype=np.int64) for n in lengths])
+                if len(lengths)
+                else np.array([], np.int64)
+            )
             values = np.repeat(starts, lengths) + steps * self.spec.frequency_ns
         else:
-            values = np.concatenate([_calendar(int(s), int(n), self.offset) for s, n in zip(starts, lengths, strict=True)])
+            values = np.concatenate(
+                [_calendar(int(s), int(n), self.offset) for s, n in zip(starts, lengths, strict=True)]
+            )
         index = pd.DatetimeIndex(values.astype("datetime64[ns]"))
         if self.tz:
             index = index.tz_localize("UTC").tz_convert(self.tz)

@@ -12,8 +12,9 @@ def default_store() -> Path:
 
 
 def add_store(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", type=Path, default=None,
-                        help="model store folder (default: $CHRONOGAN_STORE or ./models)")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="model store folder (default: $CHRONOGAN_STORE or ./models)"
+    )
 
 
 def store_of(args: argparse.Namespace) -> Path:

@@ -54,13 +54,23 @@ def run(args: argparse.Namespace) -> int:
     synth = encode_synthetic(table, schema)
     history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else None
     loss = model.manifest.config.get("loss", "bce")
-    print(f"evaluating {args.name} {version}: {real.n_sequences} real vs {synth.n_sequences} synthetic sequences",
-          file=sys.stderr)
+    print(
+        f"evaluating {args.name} {version}: {real.n_sequences} real vs {synth.n_sequences} synthetic sequences",
+        file=sys.stderr,
+    )
 
     metrics, html = build_report(
-        real.x, synth.x, feature_names=feature_names(real.layout, schema), lengths_real=real.lengths, lengths_synth=synth.lengths,
-        history=history, equilibrium=loss if loss in ("bce", "lsgan") else None, quick=args.quick, seed=args.seed,
-        real_table=real_table_for(args.data, schema), synth_table=table,
+        real.x,
+        synth.x,
+        feature_names=feature_names(real.layout, schema),
+        lengths_real=real.lengths,
+        lengths_synth=synth.lengths,
+        history=history,
+        equilibrium=loss if loss in ("bce", "lsgan") else None,
+        quick=args.quick,
+        seed=args.seed,
+        real_table=real_table_for(args.data, schema),
+        synth_table=table,
         categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
         missing_columns=[c.name for c in schema.columns if c.is_numeric],
         title=f"chronogan fidelity report: {args.name} {version}",
@@ -76,8 +86,10 @@ def run(args: argparse.Namespace) -> int:
         tmp.write_text(manifest.dump_json())
         os.replace(tmp, folder / MANIFEST_FILE)
     disc, pred = metrics.get("discriminative") or {}, metrics.get("predictive") or {}
-    print(f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "
-          f"predictive {pred.get('mean', float('nan')):.3f} ± {pred.get('std', float('nan')):.3f}")
+    print(
+        f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "
+        f"predictive {pred.get('mean', float('nan')):.3f} ± {pred.get('std', float('nan')):.3f}"
+    )
     print(f"wrote {out} and {json_out}")
     return 0
 

@@ -34,8 +34,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output file, .csv or .parquet")
     p.add_argument("--version", default=None, help="model version (default: the active one)")
     p.add_argument("--seq-len", type=int, default=None, help="length of every sequence (default: as in training)")
-    p.add_argument("--context", action="append", default=[], metavar="COLUMN=VALUE",
-                   help="condition on a context column value (repeatable)")
+    p.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE",
+        help="condition on a context column value (repeatable)",
+    )
     p.add_argument("--start", default=None, help="start timestamp of every sequence (models with a time column)")
     add_store(p)
     p.set_defaults(run=run)
@@ -47,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     version = store.resolve(args.name, args.version)
     model = LoadedModel.load(store.version_dir(args.name, version))
     seed = draw_seed() if args.seed is None else args.seed
-    chunks = model.iter_chunks(args.n, seed=seed, seq_len=args.seq_len, context=_context(args.context), start=args.start)
+    chunks = model.iter_chunks(
+        args.n, seed=seed, seq_len=args.seq_len, context=_context(args.context), start=args.start
+    )
     first = next(chunks)  # validates the request before anything is written
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.{uuid.uuid4().hex}.tmp")
@@ -59,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         os.replace(tmp, args.out)
     finally:
         tmp.unlink(missing_ok=True)
-    print(f"wrote {args.n} sequences ({writer.rows} rows) from {args.name} {version} with seed {seed} to {args.out}",
-          file=sys.stderr)
+    print(
+        f"wrote {args.n} sequences ({writer.rows} rows) from {args.name} {version} with seed {seed} to {args.out}",
+        file=sys.stderr,
+    )
     return 0

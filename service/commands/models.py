@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
                 manifest = store.read_manifest(name, version)
                 disc = manifest.metrics.get("discriminative", {}).get("mean")
                 info = f"{manifest.model_type}, created {manifest.created_at}" + (
-                    f", discriminative {disc:.3f}" if disc is not None else "")
+                    f", discriminative {disc:.3f}" if disc is not None else ""
+                )
             except ChronoganError as exc:
                 info = f"unreadable: {exc}"
             print(f"  {'*' if version == active else ' '} {version}  {info}")

@@ -13,8 +13,11 @@ from service.commands.common import add_store, csv_list, store_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="train a model on a CSV/Parquet file and publish a new version",
-                       description="Train a TimeGAN or C-RNN-GAN model and publish it to the model store.")
+    p = sub.add_parser(
+        "train",
+        help="train a model on a CSV/Parquet file and publish a new version",
+        description="Train a TimeGAN or C-RNN-GAN model and publish it to the model store.",
+    )
     p.add_argument("data", type=Path, help="CSV or Parquet file: one long series, or many entities (--sequence-key)")
     p.add_argument("--name", required=True, help="model name (letters, digits, _ - .)")
     add_store(p)
@@ -43,8 +46,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {"model_type": args.model_type}
-    for key in ("sequence_key", "time_column", "seq_len", "stride", "max_seq_len", "max_minutes", "seed",
-                "loss", "conditioning"):
+    for key in (
+        "sequence_key",
+        "time_column",
+        "seq_len",
+        "stride",
+        "max_seq_len",
+        "max_minutes",
+        "seed",
+        "loss",
+        "conditioning",
+    ):
         value = getattr(args, key)
         if value is not None:
             options[key] = value
@@ -71,8 +83,14 @@ def run(args: argparse.Namespace) -> int:
     store = store_of(args)
     log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
     version, metrics = train_version(
-        args.data, name=args.name, store=store, options=_options(args), progress=not args.quiet, log=log,
-        checkpoint_dir=store / ".checkpoints" / args.name, resume=args.resume,
+        args.data,
+        name=args.name,
+        store=store,
+        options=_options(args),
+        progress=not args.quiet,
+        log=log,
+        checkpoint_dir=store / ".checkpoints" / args.name,
+        resume=args.resume,
     )
     folder = store / args.name / version
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from service.api.main import create_app  # noqa: E402
 from service.api.settings import Settings  # noqa: E402
-from tests.service.helpers import MODEL, TINY, make_settings  # noqa: E402
+from tests.service.helpers import ACTIVE_SCORE, MODEL, TINY, fixed_quality, make_settings  # noqa: E402
 
 
 @pytest.fixture
@@ -56,7 +56,8 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory, training_csv: Path) 
     from training.api import train_version
 
     root = tmp_path_factory.mktemp("trained") / "models"
-    train_version(training_csv, name=MODEL, store=root, options=TINY)
+    with fixed_quality(ACTIVE_SCORE):
+        train_version(training_csv, name=MODEL, store=root, options=TINY)
     return root
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 from service.api.settings import Settings
 
@@ -14,6 +15,21 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = "energy"
 # About three seconds of training: the quality is irrelevant here, the artifacts are real.
 TINY = {"sequence_key": "meter_id", "max_minutes": 0.05, "hidden_dim": 8, "num_layers": 1, "seed": 0}
+
+
+# The discriminative score the session's trained version gets (see `fixed_quality`).
+ACTIVE_SCORE = 0.30
+
+
+@contextlib.contextmanager
+def fixed_quality(score: float) -> Iterator[None]:
+    """Make training report this discriminative score instead of running the real evaluation.
+
+    The quick evaluation trains classifiers for over a minute on 2 cores; the quality gate only needs a
+    number, and a fixed one lets tests choose which side of the gate a retrain lands on."""
+    metrics = {"discriminative": {"mean": score, "std": 0.0, "protocol": "test"}}
+    with mock.patch("training.api.quick_metrics", return_value=metrics):
+        yield
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from service.api.main import create_app
 from service.api.settings import Settings
 from service.jobs.worker import Worker
-from tests.service.helpers import MODEL, TINY, make_settings
+from tests.service.helpers import ACTIVE_SCORE, MODEL, TINY, fixed_quality, make_settings
 
 
 def _upload(client: TestClient, name: str, csv: Path, options: dict[str, Any] | None = None, **kw: Any):  # type: ignore[no-untyped-def]
@@ -24,6 +24,11 @@ def _upload(client: TestClient, name: str, csv: Path, options: dict[str, Any] | 
     )
 
 
+def _run_worker(settings: Settings, score: float) -> None:
+    with fixed_quality(score):
+        assert Worker(settings).run(until_empty=True) == 1
+
+
 def test_retrain_new_model_fresh(client: TestClient, settings: Settings, training_csv: Path) -> None:
     resp = _upload(client, "fresh-one", training_csv, TINY)
     assert resp.status_code == 202, resp.text
@@ -33,43 +38,59 @@ def test_retrain_new_model_fresh(client: TestClient, settings: Settings, trainin
     again = _upload(client, "fresh-one", training_csv, TINY)
     assert again.status_code == 409 and job["id"] in again.json()["detail"]
 
-    assert Worker(settings).run(until_empty=True) == 1
+    _run_worker(settings, 0.9)  # a bad score does not matter for a model's first version
     done = client.get(f"/v1/jobs/{job['id']}").json()
     assert done["state"] == "succeeded", done["error"]
+    assert done["progress"] == 1.0
     result = done["result"]
     assert (result["version"], result["activated"], result["active_version"]) == ("v1", True, "v1")
     assert result["gate"]["reason"] == "the model had no active version"
     assert client.post("/v1/models/fresh-one/generate", json={"n_sequences": 2}).status_code == 200
+    assert not any(settings.jobs_dir_path.iterdir())  # the upload is deleted once it has served
 
 
-def test_retrain_warm_then_gate_then_promote(
+def test_retrain_warm_passes_gate_fresh_fails_it(
     model_client: TestClient, settings: Settings, training_csv: Path
 ) -> None:
+    # Warm start, score within the margin of the active version's: v2 goes live.
     warm = _upload(model_client, MODEL, training_csv, {**TINY, "mode": "warm"})
     assert warm.status_code == 202, warm.text
-    Worker(settings).run(until_empty=True)
+    _run_worker(settings, ACTIVE_SCORE + 0.03)
     result = model_client.get(f"/v1/jobs/{warm.json()['id']}").json()["result"]
-    assert result["version"] == "v2"
+    assert (result["version"], result["activated"], result["active_version"]) == ("v2", True, "v2")
     gate = result["gate"]
-    assert gate["active_version"] == "v1" and gate["new_score"] is not None and gate["margin"] == 0.05
-    # The gate's decision is what happened: v2 is live exactly when it passed.
-    assert result["activated"] == (gate["new_score"] <= gate["active_score"] + gate["margin"])
-    assert model_client.get(f"/v1/models/{MODEL}").json()["active_version"] == (
-        "v2" if result["activated"] else "v1"
-    )
+    assert (gate["active_version"], gate["active_score"], gate["margin"]) == ("v1", ACTIVE_SCORE, 0.05)
+    assert "within" in gate["reason"]
 
-    promoted = _upload(model_client, MODEL, training_csv, {**TINY, "promote": True})
-    Worker(settings).run(until_empty=True)
-    result = model_client.get(f"/v1/jobs/{promoted.json()['id']}").json()["result"]
-    assert (result["version"], result["activated"], result["gate"]["reason"]) == (
+    # Fresh, clearly worse: published as v3 but v2 stays active, and the job says why.
+    fresh = _upload(model_client, MODEL, training_csv, {**TINY, "mode": "fresh"})
+    _run_worker(settings, ACTIVE_SCORE + 0.3)
+    result = model_client.get(f"/v1/jobs/{fresh.json()['id']}").json()["result"]
+    assert (result["version"], result["activated"], result["active_version"]) == ("v3", False, "v2")
+    assert "worse" in result["gate"]["reason"]
+    detail = model_client.get(f"/v1/models/{MODEL}").json()
+    assert detail["active_version"] == "v2" and [v["version"] for v in detail["versions"]] == [
+        "v1",
+        "v2",
         "v3",
-        True,
-        "promote was requested",
-    )
-    assert model_client.get(f"/v1/models/{MODEL}").json()["active_version"] == "v3"
+    ]
 
     # Rollback: the previous version comes back with one call.
     assert model_client.post(f"/v1/models/{MODEL}/versions/v1/activate").json()["active_version"] == "v1"
+    assert (
+        model_client.post(f"/v1/models/{MODEL}/generate", json={"n_sequences": 1}).json()["version"] == "v1"
+    )
+
+
+def test_retrain_promote_overrides_gate(
+    model_client: TestClient, settings: Settings, training_csv: Path
+) -> None:
+    job = _upload(model_client, MODEL, training_csv, {**TINY, "promote": True}).json()
+    assert job["params"]["promote"] is True
+    _run_worker(settings, 0.99)
+    result = model_client.get(f"/v1/jobs/{job['id']}").json()["result"]
+    assert (result["version"], result["activated"]) == ("v2", True)
+    assert result["gate"]["reason"] == "promote was requested"
 
 
 def test_retrain_validation_errors(client: TestClient, training_csv: Path, tmp_path: Path) -> None:

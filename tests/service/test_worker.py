@@ -91,6 +91,7 @@ def test_heartbeat_while_running(wsettings: Settings) -> None:
     wait_for(lambda: worker.store.get(job.id).state == "running")
     first = worker.store.get(job.id).heartbeat_at
     wait_for(lambda: (worker.store.get(job.id).heartbeat_at or 0) > (first or 0))
+    worker.store.cancel(job.id)
     t.join(10)
 
 

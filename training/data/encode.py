@@ -65,7 +65,7 @@ def row_features(df: pd.DataFrame, schema: TableSchema, spans: list[tuple[int, i
     out = np.zeros((len(df), layout.n_features), dtype=np.float32)
     seq_id = np.zeros(len(df), dtype=np.int64)
     for i, (a, n) in enumerate(spans):
-        seq_id[a:a + n] = i
+        seq_id[a : a + n] = i
     for block in layout.blocks:
         spec = schema.column(block.column)
         if block.kind == "categorical":
@@ -95,7 +95,7 @@ def _stack(features: np.ndarray, spans: list[tuple[int, int]], max_len: int) -> 
         return features[idx], lengths
     x = np.zeros((len(spans), max_len, features.shape[1]), dtype=np.float32)
     for i, (a, n) in enumerate(spans):
-        x[i, :n] = features[a:a + n]
+        x[i, :n] = features[a : a + n]
     return x, lengths
 
 
@@ -117,8 +117,13 @@ def encode_prepared(prepared: PreparedTable) -> EncodedData:
         features = row_features(df, schema, spans)
     x, lengths = _stack(features, spans, schema.lengths.max_len)
     cond = _conditions(df, schema, [a for a, _ in spans])
-    return EncodedData(x=x.astype(np.float32), lengths=lengths, cond=cond,
-                       layout=feature_layout(schema), cond_layout=condition_layout(schema))
+    return EncodedData(
+        x=x.astype(np.float32),
+        lengths=lengths,
+        cond=cond,
+        layout=feature_layout(schema),
+        cond_layout=condition_layout(schema),
+    )
 
 
 def encode_generated(table: pd.DataFrame, schema: TableSchema, max_len: int | None = None) -> EncodedData:
@@ -133,5 +138,10 @@ def encode_generated(table: pd.DataFrame, schema: TableSchema, max_len: int | No
     features = row_features(df, schema, spans)
     x, lengths = _stack(features, spans, max_len or int(sizes.max()))
     cond = _conditions(df, schema, [a for a, _ in spans])
-    return EncodedData(x=x.astype(np.float32), lengths=lengths, cond=cond,
-                       layout=feature_layout(schema), cond_layout=condition_layout(schema))
+    return EncodedData(
+        x=x.astype(np.float32),
+        lengths=lengths,
+        cond=cond,
+        layout=feature_layout(schema),
+        cond_layout=condition_layout(schema),
+    )

@@ -49,10 +49,14 @@ def _examples(values: pd.Series, limit: int = 3) -> str:
 
 def _check_named_columns(options: SchemaOptions, columns: list[str]) -> None:
     problems = []
-    named = [("--sequence-key", [options.sequence_key] if options.sequence_key else []),
-             ("--time-column", [options.time_column] if options.time_column else []),
-             ("--categorical", options.categorical), ("--numeric", options.numeric),
-             ("--context", options.context), ("--ignore", options.ignore)]
+    named = [
+        ("--sequence-key", [options.sequence_key] if options.sequence_key else []),
+        ("--time-column", [options.time_column] if options.time_column else []),
+        ("--categorical", options.categorical),
+        ("--numeric", options.numeric),
+        ("--context", options.context),
+        ("--ignore", options.ignore),
+    ]
     for flag, names in named:
         for name in names:
             if name not in columns:
@@ -146,24 +150,34 @@ def _categorical_spec(name: str, s: pd.Series, kind: str, problems: list[str]) -
     cats: list = sorted((v.item() if hasattr(v, "item") else v for v in uniq), key=lambda v: (str(type(v)), v))
     if values.size < len(s):
         cats.append(None)
-    return ColumnSpec(name=name, kind=kind, dtype=str(s.dtype), categories=cats,
-                      missing_rate=float(s.isna().mean()))
+    return ColumnSpec(name=name, kind=kind, dtype=str(s.dtype), categories=cats, missing_rate=float(s.isna().mean()))
 
 
-def _infer_column(name: str, s: pd.Series, options: SchemaOptions, problems: list[str],
-                  warnings: list[str]) -> tuple[ColumnSpec | None, pd.Series]:
+def _infer_column(
+    name: str, s: pd.Series, options: SchemaOptions, problems: list[str], warnings: list[str]
+) -> tuple[ColumnSpec | None, pd.Series]:
     nonnull = s.dropna()
     if nonnull.empty:
         problems.append(f"column {name!r} is empty (every value is missing); pass --ignore {name}")
         return None, s
     if name in options.categorical:
         return _categorical_spec(name, s, "categorical", problems), s
-    if pd.api.types.is_bool_dtype(s) or set(pd.unique(nonnull)) <= {True, False} and not pd.api.types.is_numeric_dtype(s):
+    if (
+        pd.api.types.is_bool_dtype(s)
+        or set(pd.unique(nonnull)) <= {True, False}
+        and not pd.api.types.is_numeric_dtype(s)
+    ):
         return _categorical_spec(name, s, "boolean", problems), s
     if pd.api.types.is_datetime64_any_dtype(s):
         values = s.astype("datetime64[ns]").astype("int64").astype(float).where(s.notna())
-        return ColumnSpec(name=name, kind="datetime", dtype=str(s.dtype), minimum=float(values.min()),
-                          maximum=float(values.max()), missing_rate=float(s.isna().mean())), values
+        return ColumnSpec(
+            name=name,
+            kind="datetime",
+            dtype=str(s.dtype),
+            minimum=float(values.min()),
+            maximum=float(values.max()),
+            missing_rate=float(s.isna().mean()),
+        ), values
     numeric = s if pd.api.types.is_numeric_dtype(s) else None
     if numeric is None:
         parsed = pd.to_numeric(nonnull, errors="coerce")
@@ -191,18 +205,27 @@ def _infer_column(name: str, s: pd.Series, options: SchemaOptions, problems: lis
     values = numeric.astype("float64")
     inf = np.isinf(values)
     if inf.any():
-        problems.append(f"column {name!r} has {int(inf.sum())} infinite value(s) on {_lines(values.index[inf])}; "
-                        "replace them with finite numbers or leave the cells empty")
+        problems.append(
+            f"column {name!r} has {int(inf.sum())} infinite value(s) on {_lines(values.index[inf])}; "
+            "replace them with finite numbers or leave the cells empty"
+        )
         return None, s
     finite = values.dropna().to_numpy()
     integer_valued = bool(np.all(np.mod(finite, 1) == 0)) and np.abs(finite).max() < 2**53
     n_unique = len(np.unique(finite))
-    if (integer_valued and n_unique <= LOW_CARDINALITY and len(s) >= 20 * n_unique and n_unique > 1
-            and name not in options.numeric):
+    if (
+        integer_valued
+        and n_unique <= LOW_CARDINALITY
+        and len(s) >= 20 * n_unique
+        and n_unique > 1
+        and name not in options.numeric
+    ):
         spec = _categorical_spec(name, s, "categorical", problems)
         if spec is not None:
-            warnings.append(f"column {name!r}: {n_unique} distinct integer codes, modelled as categorical "
-                            f"(pass --numeric {name} to model it as a number)")
+            warnings.append(
+                f"column {name!r}: {n_unique} distinct integer codes, modelled as categorical "
+                f"(pass --numeric {name} to model it as a number)"
+            )
         return spec, s
     spec = ColumnSpec(
         name=name,
@@ -222,16 +245,18 @@ def _constant_within(df: pd.DataFrame, key: str, col: str) -> tuple[bool, object
     return varying.empty, (varying.index[0] if not varying.empty else None)
 
 
-def _frequency(times: pd.Series, groups: list[tuple[int, int]], name: str, warnings: list[str]) -> tuple[str | None, int]:
+def _frequency(
+    times: pd.Series, groups: list[tuple[int, int]], name: str, warnings: list[str]
+) -> tuple[str | None, int]:
     values = times.to_numpy().astype("datetime64[ns]").astype(np.int64)
-    diffs = np.concatenate([np.diff(values[a:a + n]) for a, n in groups if n > 1] or [np.array([], np.int64)])
+    diffs = np.concatenate([np.diff(values[a : a + n]) for a, n in groups if n > 1] or [np.array([], np.int64)])
     if diffs.size == 0:
         return None, 86_400_000_000_000
     longest = max(groups, key=lambda g: g[1])
     alias = None
     if longest[1] >= 3:
         try:
-            alias = pd.infer_freq(pd.DatetimeIndex(values[longest[0]:longest[0] + longest[1]]))
+            alias = pd.infer_freq(pd.DatetimeIndex(values[longest[0] : longest[0] + longest[1]]))
         except (ValueError, TypeError):
             alias = None
     mode = int(Counter(diffs.tolist()).most_common(1)[0][0])
@@ -239,8 +264,10 @@ def _frequency(times: pd.Series, groups: list[tuple[int, int]], name: str, warni
         share = float(np.mean(diffs == mode))
         alias = to_offset(pd.Timedelta(mode)).freqstr
         if share < 0.9:
-            warnings.append(f"time column {name!r} is irregular ({share:.0%} of steps are {pd.Timedelta(mode)}); "
-                            f"generated timestamps use that spacing")
+            warnings.append(
+                f"time column {name!r} is irregular ({share:.0%} of steps are {pd.Timedelta(mode)}); "
+                f"generated timestamps use that spacing"
+            )
     return alias, mode
 
 
@@ -278,10 +305,9 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         df = df.assign(_entity=order)
         df = df.sort_values(["_entity", time_name] if time_name else ["_entity"], kind="stable")
         df = df.drop(columns="_entity")
-    elif time_name is not None:
-        if not df[time_name].is_monotonic_increasing:
-            warnings.append(f"rows were sorted by time column {time_name!r}")
-            df = df.sort_values(time_name, kind="stable")
+    elif time_name is not None and not df[time_name].is_monotonic_increasing:
+        warnings.append(f"rows were sorted by time column {time_name!r}")
+        df = df.sort_values(time_name, kind="stable")
     original_index = df.index
     df = df.reset_index(drop=True)
 
@@ -296,13 +322,13 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
     if time_name is not None:
         times = df[time_name]
         for (a, n), ent in zip(entity_spans, (sizes.index if key else [None]), strict=True):
-            seg = times.iloc[a:a + n]
+            seg = times.iloc[a : a + n]
             dup = seg.duplicated()
             if dup.any():
                 where = f" within entity {ent!r}" if key else ""
                 problems.append(
                     f"time column {time_name!r} has duplicate timestamps{where} "
-                    f"(e.g. {seg[dup].iloc[0]} on {_lines(original_index[a:a + n][dup.to_numpy()])})"
+                    f"(e.g. {seg[dup].iloc[0]} on {_lines(original_index[a : a + n][dup.to_numpy()])})"
                 )
                 if len(problems) > 5:
                     break
@@ -313,15 +339,19 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         if spec.name in options.context:
             ok, example = _constant_within(df, key, spec.name)  # type: ignore[arg-type]
             if not ok:
-                problems.append(f"--context {spec.name}: the column is not constant within entity {example!r}; "
-                                "context columns must have one value per entity")
+                problems.append(
+                    f"--context {spec.name}: the column is not constant within entity {example!r}; "
+                    "context columns must have one value per entity"
+                )
             spec.is_context = True
         elif key is not None and not options.context and len(entity_spans) > 1:
             ok, _ = _constant_within(df, key, spec.name)
             if ok and df[spec.name].nunique(dropna=False) > 1:
                 spec.is_context = True
-                warnings.append(f"column {spec.name!r} is constant within each entity: modelled as context "
-                                "(pass --context to choose the context columns yourself)")
+                warnings.append(
+                    f"column {spec.name!r} is constant within each entity: modelled as context "
+                    "(pass --context to choose the context columns yourself)"
+                )
         if spec.is_context and spec.is_numeric and spec.has_missing:
             problems.append(f"context column {spec.name!r} has missing values; fill them or pass --ignore {spec.name}")
     if not any(not s.is_context for s in specs):
@@ -332,8 +362,9 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
     if key is None:
         n = len(df)
         if n < options.seq_len + 1:
-            raise UserInputError(f"only {n} rows: need at least seq_len + 1 = {options.seq_len + 1} rows "
-                                 "(or pass a smaller --seq-len)")
+            raise UserInputError(
+                f"only {n} rows: need at least seq_len + 1 = {options.seq_len + 1} rows (or pass a smaller --seq-len)"
+            )
         spans = [(s, options.seq_len) for s in range(0, n - options.seq_len + 1, options.stride)]
         lengths = LengthSpec(max_len=options.seq_len, variable=False, values=[options.seq_len], counts=[len(spans)])
         seq_starts = [s for s, _ in spans]
@@ -345,16 +376,24 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
             warnings.append(f"entities longer than max_seq_len={options.max_seq_len} were cut into pieces")
         counts = Counter(n for _, n in spans)
         max_len = max(counts)
-        lengths = LengthSpec(max_len=max_len, variable=len(counts) > 1,
-                             values=sorted(counts), counts=[counts[v] for v in sorted(counts)])
+        lengths = LengthSpec(
+            max_len=max_len, variable=len(counts) > 1, values=sorted(counts), counts=[counts[v] for v in sorted(counts)]
+        )
         seq_starts = [a for a, _ in spans]
 
     time_spec = None
     if time_name is not None:
         alias, freq_ns = _frequency(df[time_name], entity_spans, time_name, warnings)
         first = df[time_name].iloc[seq_starts]
-        time_spec = TimeSpec(column=time_name, dtype=str(raw[time_name].dtype), frequency=alias, frequency_ns=freq_ns,
-                             timezone=tz, start_min=first.min().isoformat(), start_max=first.max().isoformat())
+        time_spec = TimeSpec(
+            column=time_name,
+            dtype=str(raw[time_name].dtype),
+            frequency=alias,
+            frequency_ns=freq_ns,
+            timezone=tz,
+            start_min=first.min().isoformat(),
+            start_max=first.max().isoformat(),
+        )
 
     combos: list[ContextCombo] = []
     contexts = [s for s in specs if s.is_context]
@@ -362,8 +401,10 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         firsts = df.iloc[seq_starts]
         cat_ctx = [s.name for s in contexts if not s.is_numeric]
         if cat_ctx:
-            tally = Counter(tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row)
-                            for row in firsts[cat_ctx].itertuples(index=False))
+            tally = Counter(
+                tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row)
+                for row in firsts[cat_ctx].itertuples(index=False)
+            )
             combos = [ContextCombo(values=list(k), count=c) for k, c in sorted(tally.items(), key=lambda kv: -kv[1])]
         for spec in contexts:
             if spec.is_numeric:

@@ -34,8 +34,7 @@ def _decode_head(raw: bytes, name: str) -> str:
         if exc.start >= len(raw) - 4:
             return raw[: exc.start].decode("utf-8-sig")
         raise UserInputError(
-            f"{name}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "re-save the file as UTF-8"
+            f"{name}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); re-save the file as UTF-8"
         ) from None
 
 
@@ -83,9 +82,13 @@ def read_table(path: Path | str) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, sep=sep, compression=compression, encoding="utf-8-sig", low_memory=False)
     except UnicodeDecodeError as exc:
-        raise UserInputError(f"{name}: not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save it as UTF-8") from None
+        raise UserInputError(
+            f"{name}: not valid UTF-8 ({exc.reason} at byte {exc.start}); re-save it as UTF-8"
+        ) from None
     except pd.errors.ParserError as exc:
-        raise UserInputError(f"{name}: malformed CSV: {str(exc).strip()} (rows must all have {len(header)} fields)") from None
+        raise UserInputError(
+            f"{name}: malformed CSV: {str(exc).strip()} (rows must all have {len(header)} fields)"
+        ) from None
     except pd.errors.EmptyDataError:
         raise UserInputError(f"{name}: no columns found") from None
     return _check_frame(df, name)

@@ -23,18 +23,23 @@ def energy_meters(n_entities: int = 120, seed: int = 0, min_len: int = 30, max_l
         phase = rng.uniform(0, 2 * np.pi)
         base = {"north": 12.0, "south": 24.0, "east": 18.0, "west": 16.0}[region]
         temp = base + 6 * np.sin(np.arange(length) * 2 * np.pi / 24 + phase) + rng.normal(0, 0.8, length)
-        load = np.clip(capacity * (0.5 + 0.3 * np.cos(np.arange(length) * 2 * np.pi / 24 + phase))
-                       + rng.normal(0, 0.3, length), 0, None)
+        load = np.clip(
+            capacity * (0.5 + 0.3 * np.cos(np.arange(length) * 2 * np.pi / 24 + phase)) + rng.normal(0, 0.3, length),
+            0,
+            None,
+        )
         for t in range(length):
             status = "fail" if load[t] > 0.95 * capacity else ("warn" if load[t] > 0.75 * capacity else "ok")
-            rows.append({
-                "meter_id": f"M{i:04d}",
-                "timestamp": (start + pd.Timedelta(hours=t)).isoformat(),
-                "region": region,
-                "capacity_kw": capacity,
-                "temperature_c": round(float(temp[t]), 2),
-                "load_kw": round(float(load[t]), 3) if rng.random() > 0.05 else np.nan,
-                "occupants": int(rng.poisson(2 + (t % 24 > 7) * 2)),
-                "status": status,
-            })
+            rows.append(
+                {
+                    "meter_id": f"M{i:04d}",
+                    "timestamp": (start + pd.Timedelta(hours=t)).isoformat(),
+                    "region": region,
+                    "capacity_kw": capacity,
+                    "temperature_c": round(float(temp[t]), 2),
+                    "load_kw": round(float(load[t]), 3) if rng.random() > 0.05 else np.nan,
+                    "occupants": int(rng.poisson(2 + (t % 24 > 7) * 2)),
+                    "status": status,
+                }
+            )
     return pd.DataFrame(rows)

@@ -54,7 +54,8 @@ async def retrain(
         raise UserInputError(
             f"mode 'warm' needs an active version of model {name!r}; use 'fresh'", field="options.mode"
         )
-    _refuse_if_busy(services, name)  # cheap early answer; enqueue re-checks atomically
+    # SQLite calls may wait on a lock: keep them off the event loop (this route is async for the upload).
+    await run_in_threadpool(_refuse_if_busy, services, name)  # early answer; enqueue re-checks atomically
 
     job_id = new_job_id()
     job_dir = services.settings.jobs_dir_path / job_id
@@ -71,7 +72,9 @@ async def retrain(
             "options": train_options,
             "promote": opts.promote,
         }
-        job = services.jobs.enqueue("retrain", params, model=name, job_id=job_id, unique_per_model=True)
+        job = await run_in_threadpool(
+            services.jobs.enqueue, "retrain", params, model=name, job_id=job_id, unique_per_model=True
+        )
     except BaseException:
         shutil.rmtree(job_dir, ignore_errors=True)
         raise

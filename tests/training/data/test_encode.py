@@ -31,7 +31,7 @@ def test_entities_pad_mask_missing_and_condition(energy_df: pd.DataFrame) -> Non
     n_missing = int(energy_df["load_kw"].isna().sum())
     assert int(enc.x[..., missing.start].sum()) == n_missing
     status = next(b for b in enc.layout.blocks if b.kind == "categorical")
-    onehot = enc.x[..., status.start:status.end]
+    onehot = enc.x[..., status.start : status.end]
     assert np.allclose(onehot.sum(-1)[enc.mask()[..., 0] > 0], 1.0)
     assert enc.cond.shape == (24, 5) and np.allclose(enc.cond[:, :4].sum(1), 1.0)
 

@@ -33,9 +33,12 @@ def test_entities_kinds_context_time_and_missing(energy_df: pd.DataFrame) -> Non
     schema = prepared.schema
     kinds = {c.name: (c.kind, c.is_context) for c in schema.columns}
     assert kinds == {
-        "region": ("categorical", True), "capacity_kw": ("continuous", True),
-        "temperature_c": ("continuous", False), "load_kw": ("continuous", False),
-        "occupants": ("integer", False), "status": ("categorical", False),
+        "region": ("categorical", True),
+        "capacity_kw": ("continuous", True),
+        "temperature_c": ("continuous", False),
+        "load_kw": ("continuous", False),
+        "occupants": ("integer", False),
+        "status": ("categorical", False),
     }
     assert schema.time is not None and schema.time.column == "timestamp" and schema.time.frequency == "h"
     assert schema.lengths.variable and schema.lengths.max_len == energy_df.groupby("meter_id").size().max()
@@ -73,17 +76,22 @@ def test_unsorted_time_is_sorted_and_mixed_offsets_become_utc() -> None:
 @pytest.mark.parametrize(
     ("frame", "options", "message"),
     [
-        (series(30, price=["n/a" if i in (3, 7) else str(i) for i in range(30)]), {},
-         r"column 'price' has 2 non-numeric value\(s\) such as 'n/a' on lines 5, 9"),
+        (
+            series(30, price=["n/a" if i in (3, 7) else str(i) for i in range(30)]),
+            {},
+            r"column 'price' has 2 non-numeric value\(s\) such as 'n/a' on lines 5, 9",
+        ),
         (series(30, y=[np.inf] + [1.0] * 29), {}, "column 'y' has 1 infinite value"),
         (series(30, empty=[np.nan] * 30), {}, "column 'empty' is empty"),
-        (series(30, note=[f"text {i}" for i in range(30)]).assign(note=lambda d: d.note.str.repeat(1)), {},
-         None),
+        (series(30, note=[f"text {i}" for i in range(30)]).assign(note=lambda d: d.note.str.repeat(1)), {}, None),
         (series(5), {"seq_len": 24}, r"only 5 rows: need at least seq_len \+ 1 = 25"),
         (series(30, meter_id=range(30)), {"sequence_key": "meterid"}, "did you mean .meter_id."),
         (series(30, date=["2024-01-01"] * 30), {"time_column": "date", "seq_len": 5}, "duplicate timestamps"),
-        (series(30, date=["not a date"] + ["2024-01-02"] * 29), {"time_column": "date", "seq_len": 5},
-         "not dates/times"),
+        (
+            series(30, date=["not a date"] + ["2024-01-02"] * 29),
+            {"time_column": "date", "seq_len": 5},
+            "not dates/times",
+        ),
         (series(30), {"context": ["x"]}, "--context needs --sequence-key"),
     ],
 )

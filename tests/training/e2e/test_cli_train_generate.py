@@ -22,7 +22,9 @@ def energy_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     csv = root / "energy.csv"
     energy_meters(n_entities=30, seed=1, min_len=8, max_len=16).to_csv(csv, index=False)
     store = root / "store"
-    assert main(["train", str(csv), "--name", "energy", "--sequence-key", "meter_id", "--store", str(store), *TINY]) == 0
+    assert (
+        main(["train", str(csv), "--name", "energy", "--sequence-key", "meter_id", "--store", str(store), *TINY]) == 0
+    )
     return csv, store
 
 
@@ -30,8 +32,15 @@ def test_artifact_folder_is_complete_and_checksummed(energy_store: tuple[Path, P
     _, store = energy_store
     folder = store / "energy" / "v1"
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert set(manifest["files"]) >= {"generator.onnx", "config.json", "history.json", "schema.json",
-                                      "checkpoint/networks.safetensors", "checkpoint/networks.json", "checkpoint/spec.json"}
+    assert set(manifest["files"]) >= {
+        "generator.onnx",
+        "config.json",
+        "history.json",
+        "schema.json",
+        "checkpoint/networks.safetensors",
+        "checkpoint/networks.json",
+        "checkpoint/spec.json",
+    }
     assert manifest["graph"]["inputs"] == ["noise", "condition", "lengths"]
     assert manifest["schema"]["sequence_key"] == "meter_id"
     assert json.loads((store / "energy" / "active.json").read_text()) == {"version": "v1"}
@@ -64,8 +73,25 @@ def test_same_seed_same_bytes_and_context_conditioning(energy_store: tuple[Path,
     paths = []
     for i in range(2):
         paths.append(tmp_path / f"s{i}.parquet")
-        assert main(["generate", "energy", "--n", "30", "--seed", "9", "--out", str(paths[-1]),
-                     "--store", str(store), "--context", "region=south"]) == 0
+        assert (
+            main(
+                [
+                    "generate",
+                    "energy",
+                    "--n",
+                    "30",
+                    "--seed",
+                    "9",
+                    "--out",
+                    str(paths[-1]),
+                    "--store",
+                    str(store),
+                    "--context",
+                    "region=south",
+                ]
+            )
+            == 0
+        )
     assert paths[0].read_bytes() == paths[1].read_bytes()
     assert set(pd.read_parquet(paths[0])["region"]) == {"south"}
 
@@ -73,8 +99,10 @@ def test_same_seed_same_bytes_and_context_conditioning(energy_store: tuple[Path,
 def test_bad_requests_exit_2_and_write_nothing(energy_store: tuple[Path, Path], tmp_path: Path, capsys) -> None:
     _, store = energy_store
     out = tmp_path / "x.csv"
-    assert main(["generate", "energy", "--n", "3", "--out", str(out), "--store", str(store),
-                 "--context", "region=mars"]) == 2
+    assert (
+        main(["generate", "energy", "--n", "3", "--out", str(out), "--store", str(store), "--context", "region=mars"])
+        == 2
+    )
     assert "'mars' is not a category" in capsys.readouterr().err
     assert main(["generate", "nope", "--n", "3", "--out", str(out), "--store", str(store)]) == 2
     assert not out.exists()
@@ -85,7 +113,9 @@ def test_failed_training_leaves_the_store_untouched(energy_store: tuple[Path, Pa
     before = {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and ".locks" not in p.parts}
     bad = tmp_path / "bad.csv"
     bad.write_text("meter_id,value\nA,1\nA,n/a\nA,3\n" + "".join(f"A,{i}\n" for i in range(30)))
-    assert main(["train", str(bad), "--name", "energy", "--sequence-key", "meter_id", "--store", str(store), *TINY]) == 2
+    assert (
+        main(["train", str(bad), "--name", "energy", "--sequence-key", "meter_id", "--store", str(store), *TINY]) == 2
+    )
     assert "non-numeric" in capsys.readouterr().err
     after = {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and ".locks" not in p.parts}
     assert after == before

@@ -1,9 +1,23 @@
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+import torch
 
 from training.evaluation.datasets import sines
 from training.evaluation.discriminative import discriminative_score
 from training.evaluation.sequences import EvaluationInputError
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    # The post-hoc GRUs are tiny: extra intra-op threads only add synchronisation, a several-fold
+    # slowdown when other processes share the cores. Restored afterwards for the rest of the session.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 STEPS = 150  # enough for a 1-layer GRU to separate easy cases; keeps each call well under a second
 
@@ -50,4 +64,5 @@ def test_rejects_mismatched_shapes() -> None:
     with pytest.raises(EvaluationInputError, match="share"):
         discriminative_score(np.zeros((10, 8, 2)), np.zeros((10, 8, 3)), steps=1, repeats=1)
     with pytest.raises(ValueError, match="lengths"):
-        discriminative_score(np.zeros((10, 8, 2)), np.zeros((10, 8, 2)), lengths_real=np.zeros(10, int), steps=1)
+        zeros = np.zeros((10, 8, 2))
+        discriminative_score(zeros, zeros, lengths_real=np.zeros(10, int), steps=1)

@@ -1,9 +1,22 @@
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+import torch
 
 from training.evaluation.datasets import sines
 from training.evaluation.predictive import predictive_score, predictive_train_on_real
 from training.evaluation.sequences import EvaluationInputError
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    # The post-hoc GRUs are tiny: extra intra-op threads only add synchronisation, a several-fold
+    # slowdown when other processes share the cores. Restored afterwards for the rest of the session.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def test_identical_data_matches_train_on_real() -> None:
@@ -17,8 +30,8 @@ def test_identical_data_matches_train_on_real() -> None:
 def test_noise_training_data_is_worse_than_the_floor() -> None:
     real = sines(300, 12, 3, seed=1)
     noise = np.random.default_rng(0).random(real.shape).astype(np.float32)
-    floor = predictive_train_on_real(real, steps=300, repeats=1)
-    assert predictive_score(real, noise, steps=300, repeats=1).mean > floor.mean
+    floor = predictive_train_on_real(real, steps=150, repeats=1)
+    assert predictive_score(real, noise, steps=150, repeats=1).mean > floor.mean
 
 
 def test_variable_lengths_and_reproducibility() -> None:

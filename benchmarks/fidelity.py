@@ -53,7 +53,8 @@ def run(name: str, minutes: float, seed: int, steps_scale: float) -> dict:
     from training import SchemaOptions, TimeGAN, TimeGANConfig
     from training.evaluation.discriminative import discriminative_score
     from training.evaluation.predictive import predictive_score, predictive_train_on_real
-    from training.quality import encode_real, encode_synthetic
+    from training.quality import EVAL_THREADS, encode_real, encode_synthetic
+    from training.trainer.threads import torch_threads
 
     if name == "sines":
         data: pd.DataFrame | Path = sines_table(seed)
@@ -77,9 +78,10 @@ def run(name: str, minutes: float, seed: int, steps_scale: float) -> dict:
         real_x, synth_x = real.x, synth.x
     disc_steps, pred_steps = int(2000 * steps_scale), int(5000 * steps_scale)
     t0 = time.perf_counter()
-    disc = discriminative_score(real_x, synth_x, steps=disc_steps, repeats=5, seed=seed)
-    pred = predictive_score(real_x, synth_x, steps=pred_steps, repeats=5, seed=seed)
-    floor = predictive_train_on_real(real_x, steps=pred_steps, repeats=5, seed=seed)
+    with torch_threads(EVAL_THREADS):
+        disc = discriminative_score(real_x, synth_x, steps=disc_steps, repeats=5, seed=seed)
+        pred = predictive_score(real_x, synth_x, steps=pred_steps, repeats=5, seed=seed)
+        floor = predictive_train_on_real(real_x, steps=pred_steps, repeats=5, seed=seed)
     return {
         "dataset": name,
         "real_sequences": int(real.n_sequences),

@@ -134,6 +134,7 @@ class TimeGANConfig(GANConfig):
     d_threshold: float = 0.15
     g_steps_per_iter: int = 2
     gp_weight: float = 10.0
+    diff_moment_weight: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()

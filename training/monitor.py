@@ -1,7 +1,7 @@
 """Training monitor: watches the logged records for the usual GAN failure modes.
 
-- Discriminator collapse: the discriminator's mean per-term loss stays far below its equilibrium
-  value (the loss's `collapsed` test, e.g. < 10% of ln 2 for BCE) for `window` consecutive records:
+- Discriminator collapse: the discriminator's loss per term (the record's "d") stays far below its
+  equilibrium value (the loss's `collapsed` test, e.g. < 10% of ln 2 for BCE) for `window` consecutive records:
   it separates real from fake perfectly and the generator gets no useful gradient.
 - Generator (mode) collapse: the generated batch varies much less than the real one
   (`diversity_ratio` = mean std across the batch of fake / of real sequences < `min_diversity`) for
@@ -10,7 +10,9 @@
   typical size early in the phase -> `stop_reason` is set and the trainer stops.
 
 Warnings go to the `log` callback (once per episode, not every record), into `warnings` (which ends up
-in `summary["warnings"]`) and into the record's `warnings` field in `history`.
+in `summary["warnings"]`) and into the record's `monitor` field in `history`.
+
+Records are flat: {"phase", "step", "elapsed_s", <loss name>: value, ...}.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 import torch
 
 from training.losses import AdversarialLoss
+
+_NOT_LOSSES = frozenset({"phase", "step", "elapsed_s", "monitor"})
 
 
 def batch_diversity(x: torch.Tensor, mask: torch.Tensor) -> float:
@@ -58,21 +62,23 @@ class TrainingMonitor:
                 return self.stop_reason
         return None
 
-    def observe(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Look at one history record; returns the `monitor` fields to store with it."""
+    def observe(self, record: dict[str, Any], diversity_ratio: float | None = None) -> dict[str, Any]:
+        """Look at one history record (and the fake/real diversity ratio when measured); returns the
+        `monitor` fields to store with it."""
         phase, step = record["phase"], record["step"]
         out: dict[str, Any] = {}
         already = len(self.warnings)
-        self._check_explosion(phase, step, record.get("losses", {}))
-        d_term = record.get("d_term")
+        losses = {k: float(v) for k, v in record.items()
+                  if k not in _NOT_LOSSES and isinstance(v, int | float) and not isinstance(v, bool)}
+        self._check_explosion(phase, step, losses)
+        d_term = losses.get("d")
         if d_term is not None:
-            out["d_term"] = d_term
             out["d_equilibrium"] = self.loss.equilibrium
             self._streak("d_collapse", self.loss.collapsed(d_term), phase, step,
                          f"discriminator collapse: its loss per term is {d_term:.4g} vs equilibrium "
                          f"{self.loss.equilibrium:.4g} ({self.loss.name}) for {self.window} records; the "
                          "generator gets little signal (try a lower lr_d or more generator steps)")
-        ratio = record.get("diversity_ratio")
+        ratio = diversity_ratio
         if ratio is not None:
             out["diversity_ratio"] = ratio
             self._streak("g_collapse", ratio < self.min_diversity, phase, step,

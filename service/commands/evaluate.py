@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from service.artifacts.runtime import LoadedModel
     from service.artifacts.store import ModelStore
     from training.evaluation.report import build_report
-    from training.quality import encode_real, encode_synthetic, feature_names, real_table_for
+    from training.quality import EVAL_THREADS, encode_real, encode_synthetic, feature_names, real_table_for
+    from training.trainer.threads import torch_threads
 
     store = ModelStore(store_of(args))
     version = store.resolve(args.name, args.version)
@@ -59,22 +60,23 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
 
-    metrics, html = build_report(
-        real.x,
-        synth.x,
-        feature_names=feature_names(real.layout, schema),
-        lengths_real=real.lengths,
-        lengths_synth=synth.lengths,
-        history=history,
-        equilibrium=loss if loss in ("bce", "lsgan") else None,
-        quick=args.quick,
-        seed=args.seed,
-        real_table=real_table_for(args.data, schema),
-        synth_table=table,
-        categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
-        missing_columns=[c.name for c in schema.columns if c.is_numeric],
-        title=f"chronogan fidelity report: {args.name} {version}",
-    )
+    with torch_threads(EVAL_THREADS):
+        metrics, html = build_report(
+            real.x,
+            synth.x,
+            feature_names=feature_names(real.layout, schema),
+            lengths_real=real.lengths,
+            lengths_synth=synth.lengths,
+            history=history,
+            equilibrium=loss if loss in ("bce", "lsgan") else None,
+            quick=args.quick,
+            seed=args.seed,
+            real_table=real_table_for(args.data, schema),
+            synth_table=table,
+            categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
+            missing_columns=[c.name for c in schema.columns if c.is_numeric],
+            title=f"chronogan fidelity report: {args.name} {version}",
+        )
     out = args.out or Path(f"{args.name}-{version}-report.html")
     json_out = args.json_out or out.with_suffix(".json")
     out.write_text(html)
@@ -85,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         tmp = folder / f".{MANIFEST_FILE}.tmp"
         tmp.write_text(manifest.dump_json())
         os.replace(tmp, folder / MANIFEST_FILE)
-    disc, pred = metrics.get("discriminative") or {}, metrics.get("predictive") or {}
+    disc, pred = metrics.get("disc") or {}, metrics.get("pred") or {}
     print(
         f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "
         f"predictive {pred.get('mean', float('nan')):.3f} ± {pred.get('std', float('nan')):.3f}"
@@ -95,8 +97,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _headline(metrics: dict) -> dict:
-    keep = ("discriminative", "predictive", "predictive_train_on_real", "protocol", "memorisation")
-    out = {k: metrics[k] for k in keep if k in metrics}
+    keep = {
+        "disc": "discriminative",
+        "pred": "predictive",
+        "predictive_train_on_real": "predictive_train_on_real",
+        "protocol": "protocol",
+        "memorisation": "memorisation",
+    }
+    out = {name: metrics[key] for key, name in keep.items() if key in metrics}
     if isinstance(out.get("memorisation"), dict):
         out["memorisation"] = {k: v for k, v in out["memorisation"].items() if not isinstance(v, list | dict)}
     return out

@@ -97,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
     summary = manifest.get("history_summary", {})
     print(f"trained {args.name} {version} -> {folder}")
     if summary:
-        print(f"  time {summary.get('seconds', 0):.1f}s, steps {summary.get('steps', '?')}")
+        seconds = summary.get("seconds", {}).get("total", 0.0)
+        steps = ", ".join(f"{phase} {n}" for phase, n in summary.get("steps", {}).items())
+        ended = ", ".join(f"{phase}: {why}" for phase, why in summary.get("ended_by", {}).items())
+        print(f"  {seconds:.1f}s of training; steps: {steps} (ended by {ended})")
+        if summary.get("stopped_early_reason"):
+            print(f"  stopped early: {summary['stopped_early_reason']}")
         for warning in summary.get("warnings", []):
             print(f"  warning: {warning}")
     disc = (metrics or {}).get("discriminative")

@@ -120,3 +120,21 @@ def test_upload_size_limit(tmp_path: Path, training_csv: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path / "m", max_upload_bytes=1000))) as c:
         resp = _upload(c, "m", training_csv, TINY)
         assert resp.status_code == 413 and resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cancel_running_retrain(client: TestClient, settings: Settings, training_csv: Path) -> None:
+    import threading
+
+    from tests.service.helpers import wait_for
+
+    job = _upload(client, "canceled-one", training_csv, {**TINY, "max_minutes": 0.5}).json()
+    worker = Worker(settings)
+    thread = threading.Thread(target=worker.run, kwargs={"until_empty": True})
+    with fixed_quality(0.1):
+        thread.start()
+        wait_for(lambda: client.get(f"/v1/jobs/{job['id']}").json()["progress"] > 0, timeout=60)
+        assert client.post(f"/v1/jobs/{job['id']}/cancel").json()["cancel_requested"]
+        thread.join(60)
+    done = client.get(f"/v1/jobs/{job['id']}").json()
+    assert done["state"] == "canceled" and done["links"]["retry"]
+    assert client.get("/v1/models/canceled-one").status_code == 404  # nothing was published

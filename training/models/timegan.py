@@ -53,6 +53,9 @@ class TimeGANNetworks(nn.Module):
 
     def generate_latent(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         side = self.side.generator_inputs(cond, lengths)
+        import os
+        if os.environ.get("CHRONO_UNIFORM") == "1":
+            noise = 0.5 * (1.0 + torch.erf(noise * 0.7071067811865476))
         return torch.sigmoid(self.generator(with_side_input(noise, side)))
 
     def discriminate(self, h: torch.Tensor, cond: torch.Tensor,

@@ -29,7 +29,8 @@ __all__ = ["train_networks", "TrainOutcome"]
 
 def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module | None = None,
                    progress: bool = True, checkpoint_dir: Path | None = None, resume: bool = False,
-                   log: Callable[[str], None] | None = None) -> TrainOutcome:
+                   log: Callable[[str], None] | None = None,
+                   on_progress: Callable[[float], None] | None = None) -> TrainOutcome:
     """Train the networks of `config.model_type` on `data`.
 
     `networks`: warm start from these weights (copied into new networks; the object passed in is untouched).
@@ -37,6 +38,8 @@ def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module 
     with `resume=True` continue from the checkpoint there (weights, optimisers, step counts, RNG
     states, history, time already spent against `max_minutes`); without one, start afresh.
     `progress`: tqdm bar per phase on stderr. `log`: receives one-line messages (phases, warnings).
+    `on_progress`: called with the fraction done (0..1: the larger of time used against `max_minutes` and
+    steps done against the step counts) at every history record; it may raise to cancel training.
     The global torch RNG and thread count are restored on return; the result only depends on
     `config.seed` (when no time budget cuts the run short).
     """
@@ -52,7 +55,7 @@ def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module 
         monitor = TrainingMonitor(loss, log)
         model = _steps_class(config)(config, nets, BatchSampler(data, config.batch_size, rng), loss)
         run = TrainingRun(config, spec, model, rng, monitor, progress=progress, checkpoint_dir=checkpoint_dir,
-                          log=log)
+                          log=log, on_progress=on_progress)
         if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
             run.restore(checkpoint.load(checkpoint_dir, config, spec))
             if log is not None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -26,10 +25,12 @@ class PhasePlan:
 
 @dataclass
 class StepResult:
+    """Losses of one step as floats. Naming convention (the history and plots rely on it): "d" is the
+    discriminator's adversarial loss *per term* (mean of its real and fake terms), directly comparable
+    with the loss's equilibrium value; other discriminator-side numbers avoid the "d_" prefix."""
+
     losses: dict[str, float]
-    d_term: float | None = None  # mean per-term discriminator loss, for the monitor
     diversity_ratio: float | None = None  # fake / real batch diversity (only when asked for)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ModelSteps(ABC):

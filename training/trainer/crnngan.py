@@ -34,7 +34,6 @@ class CRNNGANSteps(ModelSteps):
     def step(self, phase: str, want_stats: bool) -> StepResult:
         n, c, adv = self.networks, self.config, self.loss
         losses: dict[str, float] = {}
-        d_term = 0.0
         for _ in range(c.d_steps):
             b = self.sampler.sample()
             with torch.no_grad():
@@ -44,17 +43,16 @@ class CRNNGANSteps(ModelSteps):
             real_term = adv.d_term(y_real, b.mask, True)
             fake_term = adv.d_term(y_fake, b.mask, False)
             d_loss = real_term + fake_term
-            losses["d"] = d_loss.item()
-            d_term = (real_term.item() + fake_term.item()) / 2.0
+            losses["d"] = (real_term.item() + fake_term.item()) / 2.0  # per term
             if aux_real is not None:
                 d_aux = acgan_loss(aux_real, b.cond, n.side.aux_blocks)
                 d_loss = d_loss + d_aux
-                losses["d_aux"] = d_aux.item()
+                losses["aux_real"] = d_aux.item()
             if c.loss == "wgan-gp":
                 critic = lambda v, b=b: n.discriminate(v, b.cond, b.lengths)[0]  # noqa: E731
                 gp = gradient_penalty(critic, b.x, fake, b.mask)
                 d_loss = d_loss + c.gp_weight * gp
-                losses["d_gp"] = gp.item()
+                losses["gp"] = gp.item()
             update(self.optimizers["discriminator"], d_loss)
 
         b = self.sampler.sample()
@@ -73,9 +71,9 @@ class CRNNGANSteps(ModelSteps):
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 g_loss = g_loss + g_aux
-                losses["g_aux"] = g_aux.item()
+                losses["aux_fake"] = g_aux.item()
             update(self.optimizers["generator"], g_loss)
         ratio = None
         if want_stats:
             ratio = batch_diversity(fake.detach(), b.mask) / max(batch_diversity(b.x, b.mask), 1e-8)
-        return StepResult(losses, d_term=d_term, diversity_ratio=ratio)
+        return StepResult(losses, diversity_ratio=ratio)

@@ -24,7 +24,8 @@ from training.trainer.recorder import Recorder
 class TrainingRun:
     def __init__(self, config: GANConfig, spec: DataSpec, model: ModelSteps, rng: np.random.Generator,
                  monitor: TrainingMonitor, *, progress: bool, checkpoint_dir: Path | None,
-                 log: Callable[[str], None] | None) -> None:
+                 log: Callable[[str], None] | None,
+                 on_progress: Callable[[float], None] | None = None) -> None:
         self.config = config
         self.spec = spec
         self.model = model
@@ -32,6 +33,7 @@ class TrainingRun:
         self.monitor = monitor
         self.checkpoint_dir = checkpoint_dir
         self.log = log
+        self.on_progress = on_progress
         self.plans = model.phases()
         self.steps = {p.name: 0 for p in self.plans}
         self.seconds = {p.name: 0.0 for p in self.plans}
@@ -89,6 +91,7 @@ class TrainingRun:
                     break
                 if step % log_every == 0:
                     self.recorder.record(name, step, self.budget.elapsed(), result)
+                    self._report_progress()
                     if self.monitor.stop_reason is not None:
                         break
                 if self.checkpoint_dir is not None and step % self.config.checkpoint_every == 0:
@@ -103,6 +106,15 @@ class TrainingRun:
             self.ended_by[name] = "diverged"
         self._log(f"{name}: {self.steps[name]} steps, {self.seconds[name]:.1f}s ({self.ended_by[name]})")
 
+    def _report_progress(self) -> None:
+        if self.on_progress is None:
+            return
+        total_steps = sum(p.steps for p in self.plans) or 1
+        done = sum(min(self.steps[p.name], p.steps) for p in self.plans) / total_steps
+        if self.budget.total_s:
+            done = max(done, self.budget.elapsed() / self.budget.total_s)
+        self.on_progress(min(1.0, done))
+
     def _save_checkpoint(self) -> None:
         # After a divergence the weights may hold NaNs: keep the last good checkpoint instead.
         if self.checkpoint_dir is None or self.stop_reason is not None:
@@ -115,7 +127,8 @@ class TrainingRun:
     def summary(self) -> dict[str, Any]:
         final: dict[str, dict[str, Any]] = {}
         for record in self.history:
-            final[record["phase"]] = record["losses"]
+            final[record["phase"]] = {k: v for k, v in record.items()
+                                      if k not in ("phase", "step", "elapsed_s", "monitor")}
         return {
             "model_type": self.config.model_type,
             "steps": dict(self.steps),
@@ -125,6 +138,8 @@ class TrainingRun:
             "ended_by": dict(self.ended_by),
             "budget_s": self.budget.total_s,
             "final_losses": final,
+            "loss": self.config.loss,
+            "d_equilibrium": self.monitor.loss.equilibrium,
             "warnings": list(self.monitor.warnings),
             "stopped_early_reason": self.stop_reason,
         }

@@ -21,7 +21,7 @@ class Recorder:
         self.log = log
         self.bar: Any = None
         self._sums: dict[str, float] = {}
-        self._d_terms: list[float] = []
+        self._counts: dict[str, int] = {}
         self._count = 0
 
     def start_phase(self, phase: str, done: int, total: int) -> None:
@@ -32,25 +32,20 @@ class Recorder:
     def add(self, result: StepResult) -> None:
         for name, value in result.losses.items():
             self._sums[name] = self._sums.get(name, 0.0) + value
-        if result.d_term is not None:
-            self._d_terms.append(result.d_term)
+            self._counts[name] = self._counts.get(name, 0) + 1  # some losses are not logged every step
         self._count += 1
         self.bar.update(1)
 
     def record(self, phase: str, step: int, elapsed_s: float, result: StepResult) -> dict[str, Any]:
-        """Close the current window into a history record (monitor fields included)."""
-        n = max(self._count, 1)
-        record: dict[str, Any] = {"phase": phase, "step": step, "elapsed_s": round(elapsed_s, 3),
-                                  "losses": {k: v / n for k, v in self._sums.items()}}
-        if self._d_terms:
-            record["d_term"] = sum(self._d_terms) / len(self._d_terms)
-        if result.diversity_ratio is not None:
-            record["diversity_ratio"] = result.diversity_ratio
-        record["monitor"] = self.monitor.observe(record)
-        record.pop("d_term", None)
-        record.pop("diversity_ratio", None)
+        """Close the current window into a flat history record: phase, step, elapsed_s, the mean of each
+        loss over the window, and `monitor` (equilibrium, diversity ratio, new warnings)."""
+        losses = {k: v / self._counts[k] for k, v in self._sums.items()}
+        record: dict[str, Any] = {"phase": phase, "step": step, "elapsed_s": round(elapsed_s, 3), **losses}
+        monitor = self.monitor.observe(record, result.diversity_ratio)
+        if monitor:
+            record["monitor"] = monitor
         self.history.append(_json_safe(record))
-        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record["losses"].items()}, refresh=False)
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
         self._reset()
         return record
 
@@ -64,7 +59,7 @@ class Recorder:
 
     def _reset(self) -> None:
         self._sums = {}
-        self._d_terms = []
+        self._counts = {}
         self._count = 0
 
 

@@ -85,11 +85,11 @@ class TimeGANSteps(ModelSteps):
             b = self.sampler.sample()
             x_hat = self._generator_update(b, losses)
             self._embedder_update(b, losses)
-        d_term = self._discriminator_update(self.sampler.sample(), losses)
+        self._discriminator_update(self.sampler.sample(), losses)
         ratio = None
         if want_stats and x_hat is not None and b is not None:
             ratio = batch_diversity(x_hat.detach(), b.mask) / max(batch_diversity(b.x, b.mask), 1e-8)
-        return StepResult(losses, d_term=d_term, diversity_ratio=ratio)
+        return StepResult(losses, diversity_ratio=ratio)
 
     def _generator_update(self, b: Batch, losses: dict[str, float]) -> torch.Tensor:
         n, c, adv = self.networks, self.config, self.loss
@@ -105,12 +105,17 @@ class TimeGANSteps(ModelSteps):
             g_adv_e = adv.g_loss(y_fake_e, b.mask)
             g_sup = self._supervised_mse(h, b.mask)
             g_mom = moment_loss(x_hat, b.x, b.mask, b.mask)
+            if c.diff_moment_weight > 0:
+                pair = b.mask[:, 1:]
+                g_dm = moment_loss(x_hat.diff(dim=1), b.x.diff(dim=1), pair, pair)
+                losses["g_diff_moments"] = g_dm.item()
+                g_mom = g_mom + c.diff_moment_weight / c.moment_weight * g_dm
             loss = (g_adv + c.gamma * g_adv_e + c.supervised_weight * torch.sqrt(g_sup)
                     + c.moment_weight * g_mom)
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux
-                losses["g_aux"] = g_aux.item()
+                losses["aux_fake"] = g_aux.item()
             update(self.optimizers["generator"], loss)
         losses.update(g_adv=g_adv.item(), g_adv_latent=g_adv_e.item(), g_supervised=g_sup.item(),
                       g_moments=g_mom.item())
@@ -126,7 +131,7 @@ class TimeGANSteps(ModelSteps):
                    c.recon_weight * torch.sqrt(recon) + c.embed_supervised_weight * sup)
         losses["recon"] = recon.item()
 
-    def _discriminator_update(self, b: Batch, losses: dict[str, float]) -> float:
+    def _discriminator_update(self, b: Batch, losses: dict[str, float]) -> None:
         n, c, adv = self.networks, self.config, self.loss
         with torch.no_grad():
             h = n.embed(b.x)
@@ -140,7 +145,7 @@ class TimeGANSteps(ModelSteps):
         fake_e = adv.d_term(y_fake_e, b.mask, False)
         d_loss = real + fake + c.gamma * fake_e
         value = d_loss.item()
-        losses["d"] = value
+        losses["d"] = (real.item() + fake.item() + fake_e.item()) / 3.0
         # The reference only trains D while its loss > 0.15 (D not yet winning); a WGAN critic's loss
         # is unbounded below, so there the critic is always trained.
         if not adv.bounded_below or value > c.d_threshold:
@@ -148,10 +153,9 @@ class TimeGANSteps(ModelSteps):
             if aux_real is not None:
                 d_aux = acgan_loss(aux_real, b.cond, n.side.aux_blocks)
                 total = total + d_aux
-                losses["d_aux"] = d_aux.item()
+                losses["aux_real"] = d_aux.item()
             if c.loss == "wgan-gp":
                 gp = gradient_penalty(lambda v: n.discriminate(v, b.cond, b.lengths)[0], h, h_hat, b.mask)
                 total = total + c.gp_weight * gp
-                losses["d_gp"] = gp.item()
+                losses["gp"] = gp.item()
             update(self.optimizers["discriminator"], total)
-        return (real.item() + fake.item() + fake_e.item()) / 3.0

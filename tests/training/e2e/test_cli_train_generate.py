@@ -112,7 +112,7 @@ def test_failed_training_leaves_the_store_untouched(energy_store: tuple[Path, Pa
     _, store = energy_store
     before = {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and ".locks" not in p.parts}
     bad = tmp_path / "bad.csv"
-    bad.write_text("meter_id,value\nA,1\nA,n/a\nA,3\n" + "".join(f"A,{i}\n" for i in range(30)))
+    bad.write_text("meter_id,value\nA,1\nA,oops\nA,3\n" + "".join(f"A,{i}\n" for i in range(30)))
     assert (
         main(["train", str(bad), "--name", "energy", "--sequence-key", "meter_id", "--store", str(store), *TINY]) == 2
     )
@@ -131,3 +131,15 @@ def test_single_series_windows_and_crnngan(stocks_csv: Path, tmp_path: Path) -> 
     assert len(synth) == 7 * 24 and synth["step"].max() == 23
     assert pd.api.types.is_integer_dtype(synth["Volume"])
     assert np.isfinite(synth.drop(columns=["sequence_id", "step"]).to_numpy()).all()
+
+
+def test_evaluate_writes_html_json_and_records_scores(energy_store: tuple[Path, Path], tmp_path: Path) -> None:
+    csv, store = energy_store
+    out = tmp_path / "report.html"
+    assert main(["evaluate", "energy", "--data", str(csv), "--quick", "--out", str(out), "--store", str(store)]) == 0
+    html = out.read_text()
+    assert "data:image/png;base64" in html and "<script" not in html
+    metrics = json.loads(out.with_suffix(".json").read_text())
+    assert 0.0 <= metrics["disc"]["mean"] <= 0.5
+    manifest = json.loads((store / "energy" / "v1" / "manifest.json").read_text())
+    assert manifest["metrics"]["evaluation"]["discriminative"]["mean"] == metrics["disc"]["mean"]

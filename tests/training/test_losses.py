@@ -1,0 +1,118 @@
+"""Losses: known values, equilibrium values, masking, and the WGAN-GP double backward on CPU."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from training.losses import (
+    acgan_loss,
+    adversarial_loss,
+    feature_matching_loss,
+    gradient_penalty,
+    masked_mse,
+    moment_loss,
+)
+
+MASK = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])  # 2 sequences, lengths 3 and 2
+
+
+@pytest.mark.parametrize(("name", "uninformative", "equilibrium"),
+                         [("bce", 0.0, math.log(2)), ("lsgan", 0.5, 0.25), ("hinge", 0.0, 1.0), ("wgan-gp", 0.0, 0.0)])
+def test_discriminator_terms_equal_equilibrium_when_it_cannot_tell(name, uninformative, equilibrium):
+    loss = adversarial_loss(name)
+    logits = torch.full((2, 4), uninformative)
+    assert loss.equilibrium == pytest.approx(equilibrium)
+    assert loss.d_term(logits, MASK, True).item() == pytest.approx(equilibrium, abs=1e-6)
+    assert loss.d_term(logits, MASK, False).item() == pytest.approx(equilibrium, abs=1e-6)
+    assert loss.d_loss(logits, MASK, logits, MASK).item() == pytest.approx(2 * equilibrium, abs=1e-6)
+
+
+def test_known_values_of_each_loss():
+    real, fake = torch.full((2, 4), 2.0), torch.full((2, 4), -1.0)
+    bce = adversarial_loss("bce")
+    assert bce.d_term(real, MASK, True).item() == pytest.approx(math.log1p(math.exp(-2.0)), abs=1e-6)
+    assert bce.g_loss(fake, MASK).item() == pytest.approx(math.log1p(math.exp(1.0)), abs=1e-6)  # -log sigmoid(-1)
+    lsgan = adversarial_loss("lsgan")
+    assert lsgan.d_term(real, MASK, True).item() == pytest.approx(1.0)  # (2 - 1)^2
+    assert lsgan.d_term(fake, MASK, False).item() == pytest.approx(1.0)  # (-1 - 0)^2
+    assert lsgan.g_loss(fake, MASK).item() == pytest.approx(4.0)  # (-1 - 1)^2
+    hinge = adversarial_loss("hinge")
+    assert hinge.d_term(real, MASK, True).item() == pytest.approx(0.0)
+    assert hinge.d_term(fake, MASK, False).item() == pytest.approx(0.0)
+    assert hinge.g_loss(fake, MASK).item() == pytest.approx(1.0)
+    wgan = adversarial_loss("wgan-gp")
+    assert wgan.d_loss(real, MASK, fake, MASK).item() == pytest.approx(-3.0)
+    assert wgan.g_loss(fake, MASK).item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["bce", "lsgan", "hinge", "wgan-gp"])
+def test_padding_never_contributes(name):
+    loss = adversarial_loss(name)
+    logits = torch.randn(2, 4)
+    garbage = logits.clone()
+    garbage[MASK == 0] = 1e6
+    for real in (True, False):
+        assert loss.d_term(garbage, MASK, real).item() == pytest.approx(loss.d_term(logits, MASK, real).item())
+    assert loss.g_loss(garbage.unsqueeze(-1), MASK).item() == pytest.approx(loss.g_loss(logits, MASK).item())
+
+
+def test_collapse_tests_and_unknown_name():
+    assert adversarial_loss("bce").collapsed(0.01) and not adversarial_loss("bce").collapsed(0.6)
+    assert adversarial_loss("wgan-gp").collapsed(-10.0) and not adversarial_loss("wgan-gp").collapsed(-0.1)
+    with pytest.raises(ValueError, match="unknown adversarial loss"):
+        adversarial_loss("minimax")
+
+
+def test_gradient_penalty_of_linear_critic_matches_closed_form():
+    # critic(x) = x @ w per step; the per-sequence masked mean has gradient w / n_valid on each valid step,
+    # so its norm is |w| / sqrt(n_valid).
+    w = torch.tensor([3.0, 4.0])  # |w| = 5
+    real, fake = torch.rand(2, 4, 2), torch.rand(2, 4, 2)
+    gp = gradient_penalty(lambda x: x @ w, real, fake, MASK)
+    norms = torch.tensor([5.0 / math.sqrt(3), 5.0 / math.sqrt(2)])
+    assert gp.item() == pytest.approx(((norms - 1) ** 2).mean().item(), rel=1e-5)
+
+
+def test_gradient_penalty_double_backward_through_cpu_lstm():
+    torch.manual_seed(0)
+    lstm, head = torch.nn.LSTM(3, 5, batch_first=True), torch.nn.Linear(5, 1)
+    critic = lambda x: head(lstm(x)[0]).squeeze(-1)  # noqa: E731
+    gp = gradient_penalty(critic, torch.rand(2, 4, 3), torch.rand(2, 4, 3), MASK)
+    gp.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in lstm.parameters())
+    assert lstm.weight_hh_l0.grad.abs().sum() > 0
+
+
+def test_masked_mse_and_moment_loss():
+    target = torch.rand(2, 4, 3)
+    pred = target.clone()
+    pred[MASK == 0] += 100.0  # padding differences are ignored
+    assert masked_mse(pred, target, MASK).item() == 0.0
+    pred = target + 0.5 * MASK.unsqueeze(-1)
+    assert masked_mse(pred, target, MASK).item() == pytest.approx(0.25)
+
+    real = torch.rand(64, 5, 2)
+    full = torch.ones(64, 5)
+    assert moment_loss(real, real, full, full).item() == pytest.approx(0.0, abs=1e-7)
+    assert moment_loss(real + 0.1, real, full, full).item() == pytest.approx(0.1, abs=1e-5)  # mean shift only
+    # std doubled around the same mean: |2s - s| = s (up to the reference's +1e-6 inside the sqrt)
+    centred = real - real.mean(0)
+    expected = real.std(0, unbiased=False).mean().item()
+    assert moment_loss(2 * centred, centred, full, full).item() == pytest.approx(expected, rel=1e-3)
+
+
+def test_feature_matching_and_acgan_losses():
+    f = torch.rand(3, 4, 6)
+    mask = torch.ones(3, 4)
+    assert feature_matching_loss(f, f, mask, mask).item() == 0.0
+    assert feature_matching_loss(f, f + 0.2, mask, mask).item() == pytest.approx(0.04, rel=1e-5)
+
+    cond = torch.tensor([[1.0, 0.0, 0.0, 0.7, 0.0, 1.0], [0.0, 0.0, 1.0, 0.2, 1.0, 0.0]])
+    blocks = [(0, 3), (4, 6)]  # channel 3 is a numeric context value, not predicted
+    uniform = torch.zeros(2, 5)
+    assert acgan_loss(uniform, cond, blocks).item() == pytest.approx(math.log(3) + math.log(2), rel=1e-6)
+    perfect = torch.tensor([[20.0, 0, 0, 0, 20], [0, 0, 20, 20, 0]])
+    assert acgan_loss(perfect, cond, blocks).item() < 1e-6

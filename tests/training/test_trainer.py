@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.config import CRNNGANConfig, TimeGANConfig
+from training.config import CRNNGANConfig, TimeGANConfig, config_from_dict
 from training.data.encoded import EncodedData
 from training.data.layout import LayoutBuilder
 from training.trainer import TrainOutcome, train_networks
@@ -174,3 +174,20 @@ def test_progress_false_is_silent_and_true_draws_a_bar(capsys):
     assert capsys.readouterr().err == ""
     train_networks(small_crnngan(steps=2), tiny_data(), progress=True)
     assert "adversarial" in capsys.readouterr().err
+
+
+def test_config_round_trips_through_json_and_rejects_unknown_keys_and_bad_values():
+    for config in (TimeGANConfig(loss="hinge", max_minutes=2.5), CRNNGANConfig(cell="gru", betas=(0.0, 0.9))):
+        doc = json.loads(json.dumps(config.to_dict()))
+        assert doc["model_type"] == config.model_type
+        assert config_from_dict(doc) == config and type(config).from_dict(doc) == config
+    with pytest.raises(ValueError, match="'hiden_dim'"):
+        TimeGANConfig.from_dict({"hiden_dim": 24})
+    with pytest.raises(ValueError, match="model_type"):
+        TimeGANConfig.from_dict(CRNNGANConfig().to_dict())
+    for field, value in [("loss", "minimax"), ("hidden_dim", 0), ("cell", "rnn"), ("max_minutes", -1.0),
+                         ("conditioning", "yes"), ("betas", (0.9,)), ("batch_size", 1.5)]:
+        with pytest.raises(ValueError, match=f"'{field}'"):
+            TimeGANConfig(**{field: value})
+    with pytest.raises(ValueError, match="'d_steps'"):
+        CRNNGANConfig(d_steps=0)

@@ -7,6 +7,7 @@ errors alike. Unexpected exceptions become a bare 500: the stack trace goes to t
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -133,13 +134,25 @@ def _loc(loc: Any) -> str | None:
 
 def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Payload too large"}.get(
         exc.status_code, "HTTP error"
     )
     detail = exc.detail if isinstance(exc.detail, str) else title
     return problem_response(
         exc.status_code, title, detail, kind=_slug(title), headers=getattr(exc, "headers", None)
     )
+
+
+def _os_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OSError)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        # The server's disk is full: a condition the operator fixes and the client retries, not a bug.
+        log.error("disk full", extra={"path": request.url.path, "error": str(exc)})
+        return problem_response(
+            507, "Insufficient storage", "the server has no space left to store this request; retry later",
+            kind="insufficient-storage",
+        )
+    return _unexpected(request, exc)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -158,6 +171,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ArtifactIntegrityError, _integrity)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(OSError, _os_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -7,10 +7,10 @@ gives an identical response (JSON keys in a fixed order, floats by repr, timesta
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from service.api.errors import ApiError
@@ -68,14 +68,35 @@ def negotiate(explicit: OutputFormat | None, accept: str | None) -> OutputFormat
 
 
 def _column_values(series: pd.Series) -> list[Any]:
-    """A column as JSON-ready Python values: NaN/NaT/NA -> null, timestamps -> ISO 8601 strings."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return [None if pd.isna(v) else v.isoformat() for v in series]
-    if pd.api.types.is_float_dtype(series.dtype):
-        return [None if math.isnan(v) else v for v in series.astype("float64").tolist()]
-    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+    """A column as JSON-ready Python values: NaN/NaT/NA -> null, timestamps -> ISO 8601 strings.
+
+    Vectorised where it matters (this runs for every cell of every synchronous response): numpy's
+    `tolist()` gives the same Python floats/ints/bools the per-value path produced, and repeated values
+    (timestamps on a grid, category labels) are converted once per distinct value.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return _by_distinct(series, lambda v: v.isoformat())
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = values.tolist()
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            out[i] = None
+        return out
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":  # numpy ints/bools cannot hold a missing value
+        return series.to_numpy().tolist()
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):  # nullable Int64/boolean
         return [None if pd.isna(v) else v for v in series.astype(object).tolist()]
+    if isinstance(dtype, pd.StringDtype):  # only strings: distinct values cannot collide (unlike 1 == True)
+        return _by_distinct(series, _plain)
     return [None if _is_missing(v) else _plain(v) for v in series.tolist()]
+
+
+def _by_distinct(series: pd.Series, convert: Callable[[Any], Any]) -> list[Any]:
+    """convert() applied once per distinct non-missing value; missing values (code -1) -> None."""
+    codes, uniques = pd.factorize(series)
+    converted = [convert(v) for v in uniques] + [None]  # index -1 picks the trailing None
+    return [converted[c] for c in codes.tolist()]
 
 
 def _is_missing(value: Any) -> bool:
@@ -93,9 +114,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def table_rows(df: pd.DataFrame) -> list[list[Any]]:
-    columns = [_column_values(df[c]) for c in df.columns]
-    return [list(row) for row in zip(*columns, strict=True)] if columns else []
+def table_rows(df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    # Tuples, not lists: json encodes them identically and zip() already made them.
+    columns = [_column_values(df.iloc[:, i]) for i in range(df.shape[1])]
+    return list(zip(*columns, strict=True)) if columns else []
 
 
 def _dumps(obj: Any) -> str:

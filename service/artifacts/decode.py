@@ -12,11 +12,18 @@ import numpy as np
 import pandas as pd
 
 from service.artifacts.schema import ColumnSpec, TableSchema
-from service.artifacts.time_axis import TimeAxis
+from service.artifacts.time_axis import TimeAxis, sequence_steps
 
 
-def _valid_mask(lengths: np.ndarray, width: int) -> np.ndarray:
-    return np.arange(width)[None, :] < lengths[:, None]
+def _flat_rows(values: np.ndarray, lengths: np.ndarray, width: int) -> np.ndarray:
+    """[B, T, k] graph output -> [rows, k]: the valid steps of each sequence, sequences end to end.
+
+    One gather for all columns instead of one boolean mask per column; when every sequence is `width`
+    long (fixed-length models) it is a reshape, with no copy at all."""
+    values = values[:, :width]
+    if (lengths == width).all():
+        return values.reshape(len(lengths) * width, values.shape[2])
+    return values[np.arange(width)[None, :] < lengths[:, None]]
 
 
 def _numeric_column(spec: ColumnSpec, values: np.ndarray) -> pd.Series | np.ndarray:
@@ -59,20 +66,21 @@ def build_table(
     values; starts: epoch ns [B] when the model has a time column; ids are first_id, first_id+1, ..."""
     b = len(lengths)
     width = int(lengths.max()) if b else 0
-    valid = _valid_mask(lengths, width)
     cols: dict[str, object] = {}
+    num_rows = _flat_rows(numeric, lengths, width) if numeric is not None and b else None
+    cat_rows = _flat_rows(categorical, lengths, width) if categorical is not None and b else None
 
-    ids = np.repeat(np.arange(first_id, first_id + b, dtype=np.int64), lengths)
     key_dtype = schema.sequence_key_dtype or "int64"
     if key_dtype.startswith(("int", "uint", "Int")):
-        cols[schema.id_column] = ids
-    else:  # string keys: synthetic ids that cannot be mistaken for real entity ids
-        cols[schema.id_column] = pd.array([f"syn-{i}" for i in ids], dtype=key_dtype if key_dtype == "str" else object)
+        cols[schema.id_column] = np.repeat(np.arange(first_id, first_id + b, dtype=np.int64), lengths)
+    else:  # string keys: synthetic ids that cannot be mistaken for real entity ids (formatted once per sequence)
+        keys = np.array([f"syn-{i}" for i in range(first_id, first_id + b)], dtype=object)
+        cols[schema.id_column] = pd.array(np.repeat(keys, lengths), dtype=key_dtype if key_dtype == "str" else object)
 
     if schema.time is not None and time_axis is not None and starts is not None:
         cols[schema.time.column] = time_axis.stamps(starts, lengths)
     else:
-        cols["step"] = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths]) if b else np.array([], np.int64)
+        cols["step"] = sequence_steps(lengths)
 
     num_index = {c.name: i for i, c in enumerate(schema.numeric_columns)}
     cat_index = {c.name: i for i, c in enumerate(schema.categorical_columns)}
@@ -87,11 +95,12 @@ def build_table(
             else:
                 cols[name] = _label_column(spec, raw)
         elif spec.is_numeric:
-            assert numeric is not None
-            cols[name] = _numeric_column(spec, numeric[:, :width, num_index[name]][valid].astype(np.float64))
+            assert num_rows is not None or b == 0
+            values = num_rows[:, num_index[name]] if num_rows is not None else np.empty(0)
+            cols[name] = _numeric_column(spec, values.astype(np.float64))  # astype: a contiguous copy
         else:
-            assert categorical is not None
-            idx = categorical[:, :width, cat_index[name]][valid]
+            assert cat_rows is not None or b == 0
+            idx = cat_rows[:, cat_index[name]] if cat_rows is not None else np.empty(0, np.int64)
             labels = np.asarray(spec.categories or [], dtype=object)[np.clip(idx, 0, len(spec.categories or []) - 1)]
             cols[name] = _label_column(spec, labels)
     return pd.DataFrame(cols)

@@ -69,14 +69,22 @@ def checksum_folder(folder: Path) -> dict[str, str]:
     }
 
 
+def version_label(folder: Path) -> str:
+    """`name/version` for messages: API clients see these errors, and must not learn the server's paths."""
+    folder = Path(folder)
+    return f"{folder.parent.name}/{folder.name}"
+
+
 def read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST_FILE
     try:
         return Manifest.model_validate_json(path.read_bytes())
     except FileNotFoundError as exc:
-        raise ArtifactIntegrityError(f"{folder}: manifest.json is missing") from exc
+        raise ArtifactIntegrityError(f"{version_label(folder)}: manifest.json is missing") from exc
     except ValueError as exc:
-        raise ArtifactIntegrityError(f"{folder}: manifest.json is not a valid manifest ({exc})") from exc
+        raise ArtifactIntegrityError(
+            f"{version_label(folder)}: manifest.json is not a valid manifest ({exc})"
+        ) from exc
 
 
 def verify_files(folder: Path, manifest: Manifest, only: list[str] | None = None) -> None:

@@ -16,6 +16,20 @@ from service.artifacts.errors import UserInputError
 from service.artifacts.schema import TimeSpec
 
 
+def sequence_steps(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n-1 for each sequence's length n, laid end to end (int64), without a Python loop per
+    sequence: this runs for every generated chunk, so it has to cost O(rows) in numpy, not O(sequences)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if len(lengths) == 0:
+        return np.array([], np.int64)
+    width = int(lengths[0])
+    if (lengths == width).all():  # fixed-length models: every sequence is 0..width-1
+        return np.tile(np.arange(width, dtype=np.int64), len(lengths))
+    # Position in the flat layout minus the position where the row's sequence begins.
+    begins = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(begins, lengths)
+
+
 class TimeAxis:
     def __init__(self, spec: TimeSpec) -> None:
         self.spec = spec
@@ -64,12 +78,7 @@ class TimeAxis:
     def stamps(self, starts: np.ndarray, lengths: np.ndarray) -> pd.Series | pd.DatetimeIndex:
         """Flat timestamps for sequences laid end to end (the long layout), as a DatetimeIndex."""
         if self.offset is None:
-            steps = (
-                np.concatenate([np.arange(n, dtype=np.int64) for n in lengths])
-                if len(lengths)
-                else np.array([], np.int64)
-            )
-            values = np.repeat(starts, lengths) + steps * self.spec.frequency_ns
+            values = np.repeat(starts, lengths) + sequence_steps(lengths) * self.spec.frequency_ns
         else:
             values = np.concatenate(
                 [_calendar(int(s), int(n), self.offset) for s, n in zip(starts, lengths, strict=True)]

@@ -77,7 +77,9 @@ class LocalExecutor:
             return self._finish(job, worker, "failed", error=str(exc))
         except Exception as exc:  # a bug or an environment problem: keep the worker alive, tell the user
             log.exception("job crashed", extra={"job_id": job.id})
-            return self._finish(job, worker, "failed", error=f"internal error: {type(exc).__name__}: {exc}")
+            # An OSError's text names the server's file (logged above); clients get the reason only.
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return self._finish(job, worker, "failed", error=f"internal error: {type(exc).__name__}: {reason}")
         return self._finish(job, worker, "succeeded", result=result)
 
     def _finish(

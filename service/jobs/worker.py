@@ -43,6 +43,11 @@ class Worker:
         reaped = self.store.reap_orphans(self.identity, stale_after=self.settings.stale_after_seconds)
         for job in reaped:
             log.warning("orphaned job marked failed", extra={"job_id": job.id, "error": job.error})
+            if job.kind == "batch":
+                # The dead worker's half-written file: never downloadable (only complete files are renamed
+                # into place), but it holds disk space until the retry overwrites it.
+                for partial in (self.settings.jobs_dir_path / job.id).glob("*.part"):
+                    partial.unlink(missing_ok=True)
         return reaped
 
     def run_next(self) -> tuple[Job, JobState | None] | None:

@@ -14,6 +14,7 @@ from training.data.encoded import EncodedData
 from training.data.layout import FeatureLayout, LayoutBuilder
 from training.models import CRNNGANNetworks, DataSpec, TimeGANNetworks, build_networks
 from training.models.heads import BlockHead
+from training.models.noise import normal_to_uniform
 
 
 def tiny_data(n: int = 32, t: int = 10, *, variable: bool = True, cond: bool = True, seed: int = 0) -> EncodedData:
@@ -134,7 +135,7 @@ def test_crnngan_scripted_loop_matches_a_plain_cell_loop(cell):
     outputs = []
     with torch.no_grad():
         for t in range(7):
-            inp = torch.cat([noise[:, t], prev, side], 1)
+            inp = torch.cat([normal_to_uniform(noise[:, t]), prev, side], 1)
             for i, c in enumerate(net.generator_cells):
                 states[i] = c(inp, states[i])
                 inp = states[i][0] if cell == "lstm" else states[i]

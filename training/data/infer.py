@@ -20,6 +20,9 @@ from service.artifacts.schema import ColumnSpec, ContextCombo, LengthSpec, Table
 from training.data.options import SchemaOptions
 
 MAX_CATEGORIES = 256
+# Category labels are stored in the manifest and returned in every generated row: a longer one is free text
+# (or a broken line), and would bloat both.
+MAX_LABEL_CHARS = 1000
 # Integer columns with at most this many distinct values are treated as categorical codes.
 LOW_CARDINALITY = 10
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -119,7 +122,9 @@ def _detect_time_column(df: pd.DataFrame, exclude: set[str]) -> str | None:
             candidates.append(name)
         elif (s.dtype == object or pd.api.types.is_string_dtype(s)) and _TIME_NAME.search(name):
             sample = s.dropna().astype(str).head(200)
-            if len(sample) and pd.to_datetime(sample, errors="coerce", format="mixed", utc=True).notna().all():
+            # Mostly dates under a date-like name is a time column with typos: choosing it lets _parse_time
+            # name the bad cells and their lines, instead of silently modelling the dates as categories.
+            if len(sample) and pd.to_datetime(sample, errors="coerce", format="mixed", utc=True).notna().mean() >= 0.9:
                 candidates.append(name)
     return candidates[0] if len(candidates) == 1 else None
 
@@ -146,6 +151,14 @@ def _categorical_spec(name: str, s: pd.Series, kind: str, problems: list[str]) -
                 f"column {name!r} has {len(uniq)} categories (at most {MAX_CATEGORIES} are supported); "
                 f"group rare values or pass --ignore {name}"
             )
+        return None
+    long = [v for v in uniq if isinstance(v, str) and len(v) > MAX_LABEL_CHARS]
+    if long:
+        where = _lines(s.index[s.isin(long)])
+        problems.append(
+            f"column {name!r} has a value of {max(map(len, long)):,} characters on {where} (category labels are at "
+            f"most {MAX_LABEL_CHARS:,}); fix the line or pass --ignore {name}"
+        )
         return None
     cats: list = sorted((v.item() if hasattr(v, "item") else v for v in uniq), key=lambda v: (str(type(v)), v))
     if values.size < len(s):

@@ -56,7 +56,9 @@ def read_table(path: Path | str) -> pd.DataFrame:
         try:
             df = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many types for broken files
-            raise UserInputError(f"{name}: not a readable Parquet file ({exc})") from None
+            # pyarrow's message names the absolute path; API clients must see only the file's name.
+            reason = str(exc).replace(str(path), name)
+            raise UserInputError(f"{name}: not a readable Parquet file ({reason})") from None
         return _check_frame(df, name)
 
     with path.open("rb") as fh:

@@ -17,6 +17,7 @@ from training.models.conditioning import ConditionInputs, step_mask, with_side_i
 from training.models.feedback_loop import gru_feedback_loop, lstm_feedback_loop
 from training.models.graph import GeneratorGraph
 from training.models.heads import BlockHead
+from training.models.noise import normal_to_uniform
 from training.models.rnn import RNNStack
 from training.models.spec import DataSpec, resolve_conditioning
 
@@ -51,7 +52,7 @@ class CRNNGANNetworks(nn.Module):
         first = self.generator_cells[0]
         z, f = self.noise_dim, self.spec.n_features
         w = first.weight_ih
-        x_proj = torch.matmul(noise, w[:, :z].t()) + first.bias_ih
+        x_proj = torch.matmul(normal_to_uniform(noise), w[:, :z].t()) + first.bias_ih
         side = self.side.generator_inputs(cond, lengths)
         if side is not None:
             x_proj = x_proj + torch.matmul(side, w[:, z + f:].t()).unsqueeze(1)

@@ -15,6 +15,7 @@ from training.config import TimeGANConfig
 from training.models.conditioning import ConditionInputs, step_mask, with_side_input
 from training.models.graph import GeneratorGraph
 from training.models.heads import BlockHead
+from training.models.noise import normal_to_uniform
 from training.models.rnn import RNNStack
 from training.models.spec import DataSpec, resolve_conditioning
 
@@ -53,10 +54,7 @@ class TimeGANNetworks(nn.Module):
 
     def generate_latent(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         side = self.side.generator_inputs(cond, lengths)
-        import os
-        if os.environ.get("CHRONO_UNIFORM") == "1":
-            noise = 0.5 * (1.0 + torch.erf(noise * 0.7071067811865476))
-        return torch.sigmoid(self.generator(with_side_input(noise, side)))
+        return torch.sigmoid(self.generator(with_side_input(normal_to_uniform(noise), side)))
 
     def discriminate(self, h: torch.Tensor, cond: torch.Tensor,
                      lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:

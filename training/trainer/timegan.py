@@ -105,13 +105,13 @@ class TimeGANSteps(ModelSteps):
             g_adv_e = adv.g_loss(y_fake_e, b.mask)
             g_sup = self._supervised_mse(h, b.mask)
             g_mom = moment_loss(x_hat, b.x, b.mask, b.mask)
-            if c.diff_moment_weight > 0:
-                pair = b.mask[:, 1:]
-                g_dm = moment_loss(x_hat.diff(dim=1), b.x.diff(dim=1), pair, pair)
-                losses["g_diff_moments"] = g_dm.item()
-                g_mom = g_mom + c.diff_moment_weight / c.moment_weight * g_dm
             loss = (g_adv + c.gamma * g_adv_e + c.supervised_weight * torch.sqrt(g_sup)
                     + c.moment_weight * g_mom)
+            if c.diff_moment_weight > 0:
+                pairs = b.mask[:, 1:]  # step t-1 -> t exists where t is valid (valid steps are a prefix)
+                g_dm = moment_loss(x_hat.diff(dim=1), b.x.diff(dim=1), pairs, pairs)
+                loss = loss + c.diff_moment_weight * g_dm
+                losses["g_diff_moments"] = g_dm.item()
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux

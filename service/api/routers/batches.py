@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/models", tags=["batches"])
         "Download it from `GET /v1/jobs/{id}/result` once the job has succeeded."
     ),
     dependencies=[RequireApiKey],
-    responses=problem_responses(401, 403, 404, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 413, 422, 503),
 )
 def create_batch(
     name: ModelName, body: BatchRequest, request: Request, response: Response, services: ServicesDep

@@ -40,7 +40,7 @@ VERSION_HEADER = "X-Chronogan-Version"
             },
             "headers": {SEED_HEADER: {"description": "The seed used", "schema": {"type": "integer"}}},
         },
-        **problem_responses(404, 406, 413, 422, 503),
+        **problem_responses(400, 404, 406, 413, 422, 503),
     },
 )
 def generate(

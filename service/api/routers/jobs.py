@@ -18,7 +18,12 @@ from service.jobs.store import STATES
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-@router.get("", response_model=JobList, summary="Recent jobs, newest first")
+@router.get(
+    "",
+    response_model=JobList,
+    summary="Recent jobs, newest first",
+    responses=problem_responses(422),
+)
 def list_jobs(
     services: ServicesDep,
     state: Annotated[

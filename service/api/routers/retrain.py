@@ -38,7 +38,7 @@ _OPTIONS_EXAMPLE = json.dumps(RetrainOptions.model_config["json_schema_extra"]["
         "the quality gate; the job's result records the decision."
     ),
     dependencies=[RequireApiKey],
-    responses=problem_responses(401, 403, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 403, 409, 413, 422, 503, 507),
 )
 async def retrain(
     name: ModelName,

@@ -58,7 +58,14 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_term)
     workers.start()
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_keep_alive=int(settings.keep_alive_seconds),
+        )
     except KeyboardInterrupt:
         pass
     finally:

@@ -14,6 +14,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from service.artifacts.store import ModelStore
 from service.artifacts.tables import ChunkedTableWriter
 from service.jobs.worker import Worker
 from tests.reliability.storecheck import active_versions, store_snapshot
-from tests.service.helpers import MODEL, TINY, ServeProcess, fixed_quality, wait_for
+from tests.service.helpers import MODEL, TINY, ServeProcess, fixed_quality, make_settings, wait_for
 
 KEY = "crash-key"
 AUTH = {"X-API-Key": KEY}
@@ -226,31 +227,68 @@ def test_unreadable_manifest_does_not_hide_other_versions(two_versions: Path, se
 # ---- disk full -------------------------------------------------------------------------------------
 
 
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    """A size-limited tmpfs at `path`: a real full disk. Needs privileges; False where there are none."""
+    import subprocess
+
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+@pytest.fixture
+def small_jobs_dir(tmp_path: Path) -> Iterator[Path | None]:
+    """The jobs folder on a 256 KiB tmpfs when one can be mounted, else None (the writer is patched)."""
+    import subprocess
+
+    path = tmp_path / "jobs-tmpfs"
+    if not _mount_tmpfs(path, "256k"):
+        yield None
+        return
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, timeout=10)
+
+
 def test_disk_full_during_batch_fails_cleanly(
-    model_client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    model_store: Path, small_jobs_dir: Path | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # No tmpfs mount without privileges: the writer runs out of space after its first chunk instead.
+    settings = make_settings(model_store, **({"jobs_dir": small_jobs_dir} if small_jobs_dir else {}))
     real_write = ChunkedTableWriter.write
+    if small_jobs_dir is None:
+        # No privileges to mount a tmpfs: the writer runs out of space after its first chunk instead.
+        def write(self: ChunkedTableWriter, df: pd.DataFrame) -> None:
+            if self.rows:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+            real_write(self, df)
 
-    def write(self: ChunkedTableWriter, df: pd.DataFrame) -> None:
-        if self.rows:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
-        real_write(self, df)
-
-    monkeypatch.setattr(ChunkedTableWriter, "write", write)
-    job = model_client.post(f"/v1/models/{MODEL}/batches", json={"n_sequences": 2500, "seed": 1}).json()
+        monkeypatch.setattr(ChunkedTableWriter, "write", write)
+    client = TestClient(create_app(settings), raise_server_exceptions=False)
+    # CSV: uncompressed, so 2,500 sequences are far more than 256 KiB.
+    job = client.post(f"/v1/models/{MODEL}/batches", json={"n_sequences": 2500, "seed": 1, "format": "csv"}).json()
     assert Worker(settings).run(until_empty=True) == 1
-    failed = model_client.get(f"/v1/jobs/{job['id']}").json()
-    assert failed["state"] == "failed" and "No space left on device" in failed["error"]
-    assert str(settings.store) not in failed["error"]  # the reason, not the server's paths
+    failed = client.get(f"/v1/jobs/{job['id']}").json()
+    assert failed["state"] == "failed" and "No space left on device" in failed["error"], failed
+    assert str(settings.store) not in failed["error"] and str(settings.jobs_dir_path) not in failed["error"]
     job_dir = settings.jobs_dir_path / job["id"]
     assert not job_dir.exists() or not any(job_dir.iterdir())  # no .part, no result
-    assert model_client.get(f"/v1/jobs/{job['id']}/result").status_code == 409
+    assert client.get(f"/v1/jobs/{job['id']}/result").status_code == 409
     # Space is back: the retry writes the whole file.
-    monkeypatch.setattr(ChunkedTableWriter, "write", real_write)
-    assert model_client.post(f"/v1/jobs/{job['id']}/retry").status_code == 202
+    if small_jobs_dir is None:
+        monkeypatch.setattr(ChunkedTableWriter, "write", real_write)
+    else:
+        import subprocess
+
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small_jobs_dir)], check=True, timeout=10)
+    assert client.post(f"/v1/jobs/{job['id']}/retry").status_code == 202
     assert Worker(settings).run(until_empty=True) == 1
-    assert model_client.get(f"/v1/jobs/{job['id']}").json()["result"]["n_sequences"] == 2500
+    assert client.get(f"/v1/jobs/{job['id']}").json()["result"]["n_sequences"] == 2500
 
 
 def test_disk_full_while_saving_an_upload(

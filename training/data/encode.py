@@ -115,12 +115,17 @@ def encode_prepared(prepared: PreparedTable) -> EncodedData:
         features = row_features(df, schema, [(0, len(df))])
     else:
         features = row_features(df, schema, spans)
-    x, lengths = _stack(features, spans, schema.lengths.max_len)
-    cond = _conditions(df, schema, [a for a, _ in spans])
+    return _encoded(df, schema, features, spans, schema.lengths.max_len)
+
+
+def _encoded(
+    df: pd.DataFrame, schema: TableSchema, features: np.ndarray, spans: list[tuple[int, int]], max_len: int
+) -> EncodedData:
+    x, lengths = _stack(features, spans, max_len)
     return EncodedData(
         x=x.astype(np.float32),
         lengths=lengths,
-        cond=cond,
+        cond=_conditions(df, schema, [a for a, _ in spans]),
         layout=feature_layout(schema),
         cond_layout=condition_layout(schema),
     )
@@ -136,12 +141,4 @@ def encode_generated(table: pd.DataFrame, schema: TableSchema, max_len: int | No
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
     spans = list(zip(starts.tolist(), sizes.tolist(), strict=True))
     features = row_features(df, schema, spans)
-    x, lengths = _stack(features, spans, max_len or int(sizes.max()))
-    cond = _conditions(df, schema, [a for a, _ in spans])
-    return EncodedData(
-        x=x.astype(np.float32),
-        lengths=lengths,
-        cond=cond,
-        layout=feature_layout(schema),
-        cond_layout=condition_layout(schema),
-    )
+    return _encoded(df, schema, features, spans, max_len or int(sizes.max()))

@@ -30,8 +30,14 @@ class GANConfig:
     Training: `batch_size`, Adam `lr_g`/`lr_d`/`betas`, `max_minutes` hard wall-clock budget
     (None = the step counts rule), `seed` for reproducibility, a history record every `log_every`
     steps, a checkpoint every `checkpoint_every` steps (when a checkpoint folder is given), and
-    `num_threads` torch threads while training (None = min(2, cores): the networks are small, so
-    more threads only add synchronisation overhead).
+    `num_threads` torch threads while training: 1 by default, because the networks are small (hidden
+    24-64, batch 128): a second thread gains at most ~1.5x on an idle machine, but as soon as another
+    process competes for a core, OpenMP threads spin-waiting on each other made training ~10x slower
+    in our measurements; one thread also makes results independent of the machine's core count (the
+    thread count changes floating-point summation order). Use 2 on a dedicated machine, ideally with
+    OMP_WAIT_POLICY=PASSIVE in the environment.
+    `ema_decay`: the generation path is returned with an exponential moving average of its weights
+    (see `training.trainer.ema`); None or 0 returns the last weights instead.
     """
 
     model_type: ClassVar[str] = ""
@@ -53,16 +59,17 @@ class GANConfig:
     seed: int = 0
     log_every: int = 50
     checkpoint_every: int = 1000
-    num_threads: int | None = None
+    num_threads: int = 1
+    ema_decay: float | None = 0.999
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
         self.betas = (float(self.betas[0]), float(self.betas[1]))
         _ints(self, ("seq_len", "stride", "max_seq_len", "batch_size", "hidden_dim", "num_layers",
                      "log_every", "checkpoint_every"), minimum=1)
-        for name in ("noise_dim", "num_threads"):
-            value = getattr(self, name)
-            _require(self, name, value is None or (_is_int(value) and value > 0), "positive or null")
+        _ints(self, ("num_threads",), minimum=1)
+        _require(self, "noise_dim", self.noise_dim is None or (_is_int(self.noise_dim) and self.noise_dim > 0),
+                 "positive or null")
         _require(self, "cell", self.cell in CELLS, f"one of {CELLS}")
         _require(self, "loss", self.loss in LOSSES, f"one of {LOSSES}")
         _require(self, "conditioning", self.conditioning in CONDITIONINGS, f"one of {CONDITIONINGS}")
@@ -72,6 +79,8 @@ class GANConfig:
         _require(self, "max_minutes", self.max_minutes is None or (_is_number(self.max_minutes)
                                                              and self.max_minutes > 0), "positive or null")
         _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
+        _require(self, "ema_decay", self.ema_decay is None or (_is_number(self.ema_decay)
+                                                           and 0.0 <= self.ema_decay < 1.0), "in [0, 1) or null")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict, including `model_type` so `config_from_dict` can pick the class."""
@@ -135,6 +144,8 @@ class TimeGANConfig(GANConfig):
     g_steps_per_iter: int = 2
     gp_weight: float = 10.0
     diff_moment_weight: float = 0.0
+    within_std_weight: float = 0.0
+    static_noise: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()

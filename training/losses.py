@@ -175,6 +175,20 @@ def _batch_moments(x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, t
     return mean, torch.sqrt(var + 1e-6), count
 
 
+def within_std_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
+                    real_mask: torch.Tensor) -> torch.Tensor:
+    """|mean over sequences of each feature's std over time|, fake vs real, averaged over features."""
+    return (_mean_within_std(fake, fake_mask) - _mean_within_std(real, real_mask)).abs().mean()
+
+
+def _mean_within_std(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    m = _feature_mask(mask, x)
+    n = m.sum(1).clamp_min(1.0)  # [B, 1]
+    mean = (x * m).sum(1, keepdim=True) / n.unsqueeze(1)
+    std = torch.sqrt((((x - mean) ** 2) * m).sum(1) / n + 1e-6)  # [B, F]
+    return std.mean(0)
+
+
 def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor, real_mask: torch.Tensor,
                           fake_mask: torch.Tensor) -> torch.Tensor:
     """Squared distance between the mean discriminator features of real and fake sequences

@@ -38,12 +38,12 @@ def tiny_data(n: int = 48, t: int = 8, seed: int = 0) -> EncodedData:
 
 def small_timegan(**overrides) -> TimeGANConfig:
     settings = dict(hidden_dim=8, num_layers=2, batch_size=16, embedding_steps=6, supervised_steps=6,
-                    joint_steps=6, log_every=3, checkpoint_every=4, num_threads=1)
+                    joint_steps=6, log_every=3, checkpoint_every=4)
     return TimeGANConfig(**{**settings, **overrides})
 
 
 def small_crnngan(**overrides) -> CRNNGANConfig:
-    settings = dict(hidden_dim=8, num_layers=2, batch_size=16, steps=6, log_every=3, num_threads=1)
+    settings = dict(hidden_dim=8, num_layers=2, batch_size=16, steps=6, log_every=3)
     return CRNNGANConfig(**{**settings, **overrides})
 
 
@@ -57,10 +57,10 @@ def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
 
 def test_timegan_trains_all_three_phases_and_reports_history():
     data = tiny_data()
-    config = small_timegan(embedding_steps=60, log_every=10, num_threads=None)
+    config = small_timegan(embedding_steps=60, log_every=10)
     messages: list[str] = []
     before = torch.get_rng_state()
-    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # a caller's setting, different from the config's 1
     outcome = train_networks(config, data, progress=False, log=messages.append)
 
     assert outcome.summary["steps"] == {"embedding": 60, "supervised": 6, "joint": 6}
@@ -77,7 +77,7 @@ def test_timegan_trains_all_three_phases_and_reports_history():
     assert outcome.summary["warnings"] == [] or isinstance(outcome.summary["warnings"][0], str)
     assert any(m.startswith("joint:") for m in messages)
     # the caller's global state is left alone
-    assert torch.equal(torch.get_rng_state(), before) and torch.get_num_threads() == threads
+    assert torch.equal(torch.get_rng_state(), before) and torch.get_num_threads() == 2
 
 
 def test_crnngan_trains_and_its_losses_move():
@@ -191,3 +191,13 @@ def test_config_round_trips_through_json_and_rejects_unknown_keys_and_bad_values
             TimeGANConfig(**{field: value})
     with pytest.raises(ValueError, match="'d_steps'"):
         CRNNGANConfig(d_steps=0)
+
+
+def test_generator_comes_back_with_averaged_weights_and_training_is_unchanged():
+    data = tiny_data()
+    averaged = _weights(train_networks(small_crnngan(steps=10), data, progress=False))
+    last = _weights(train_networks(small_crnngan(steps=10, ema_decay=None), data, progress=False))
+    discriminator = [k for k in averaged if k.startswith("discriminator.")]
+    generator = [k for k in averaged if k.startswith("generator_")]
+    assert discriminator and all(torch.equal(averaged[k], last[k]) for k in discriminator)
+    assert generator and not all(torch.equal(averaged[k], last[k]) for k in generator)

@@ -32,7 +32,9 @@ class TimeGANNetworks(nn.Module):
         f, h, layers, cell = spec.n_features, config.hidden_dim, config.num_layers, config.cell
         self.embedder = RNNStack(cell, f, h, h, layers)
         self.recovery = RNNStack(cell, h, h, f, layers)
-        self.generator = RNNStack(cell, self.noise_dim + self.side.g_dim, h, h, layers)
+        self.static_noise = config.static_noise
+        noise_inputs = self.noise_dim * (2 if self.static_noise else 1)
+        self.generator = RNNStack(cell, noise_inputs + self.side.g_dim, h, h, layers)
         self.supervisor = RNNStack(cell, h, h, h, max(1, layers - 1))
         self.discriminator = RNNStack(cell, h + self.side.d_dim, h, 1, layers)
         self.aux_classifier = nn.Linear(h, self.side.aux_dim) if self.side.aux_dim else None
@@ -54,7 +56,10 @@ class TimeGANNetworks(nn.Module):
 
     def generate_latent(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         side = self.side.generator_inputs(cond, lengths)
-        return torch.sigmoid(self.generator(with_side_input(normal_to_uniform(noise), side)))
+        u = normal_to_uniform(noise)
+        if self.static_noise:
+            u = torch.cat([u, u[:, :1].expand(-1, u.size(1), -1)], -1)
+        return torch.sigmoid(self.generator(with_side_input(u, side)))
 
     def discriminate(self, h: torch.Tensor, cond: torch.Tensor,
                      lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:

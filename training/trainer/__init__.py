@@ -63,6 +63,7 @@ def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module 
         elif resume and log is not None:
             log(f"no checkpoint in {checkpoint_dir}: training from the start")
         run.run()
+        model.finish()
     nets.eval()
     return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)
 

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -13,6 +14,7 @@ from torch import nn
 from training.config import GANConfig
 from training.losses import AdversarialLoss
 from training.trainer.batches import BatchSampler
+from training.trainer.ema import WeightAverage
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,24 @@ class ModelSteps(ABC):
         self.sampler = sampler
         self.loss = loss
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.average: WeightAverage | None = None  # EMA of the generation path, set by subclasses
+
+    def average_weights(self, params: Sequence[nn.Parameter]) -> WeightAverage | None:
+        decay = self.config.ema_decay
+        return WeightAverage(list(params), decay) if decay else None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Model-specific training state beyond networks and optimisers (for checkpoints)."""
+        return {"average": self.average.state_dict() if self.average is not None else None}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if self.average is not None and state.get("average") is not None:
+            self.average.load_state_dict(state["average"])
+
+    def finish(self) -> None:
+        """Put the averaged weights into the generation path of the networks (end of training)."""
+        if self.average is not None and self.average.updates > 0:
+            self.average.copy_to_params()
 
     @abstractmethod
     def phases(self) -> list[PhasePlan]: ...

@@ -27,7 +27,7 @@ def exists(directory: Path) -> bool:
 def save(directory: Path, *, config: GANConfig, spec: DataSpec, networks: torch.nn.Module,
          optimizers: dict[str, torch.optim.Optimizer], steps: dict[str, int], seconds: dict[str, float],
          elapsed_s: float, rng: np.random.Generator, history: list[dict[str, Any]],
-         monitor: dict[str, Any]) -> None:
+         monitor: dict[str, Any], model_state: dict[str, Any]) -> None:
     save_tree(directory, NAME, {
         "config": config.to_dict(),
         "spec": spec.to_json(),
@@ -39,6 +39,7 @@ def save(directory: Path, *, config: GANConfig, spec: DataSpec, networks: torch.
         "rng": {"torch": torch.get_rng_state(), "numpy": rng.bit_generator.state},
         "history": history,
         "monitor": monitor,
+        "model_state": model_state,
     })
 
 

@@ -27,6 +27,7 @@ class CRNNGANSteps(ModelSteps):
         n, c = self.networks, self.config
         self.optimizers = {"generator": self.adam(n.generator_parameters(), c.lr_g),
                            "discriminator": self.adam(n.discriminator_parameters(), c.lr_d)}
+        self.average = self.average_weights(n.generator_parameters())
 
     def phases(self) -> list[PhasePlan]:
         return [PhasePlan("adversarial", self.config.steps, 1.0, True)]
@@ -73,6 +74,8 @@ class CRNNGANSteps(ModelSteps):
                 g_loss = g_loss + g_aux
                 losses["aux_fake"] = g_aux.item()
             update(self.optimizers["generator"], g_loss)
+        if self.average is not None:
+            self.average.update()
         ratio = None
         if want_stats:
             ratio = batch_diversity(fake.detach(), b.mask) / max(batch_diversity(b.x, b.mask), 1e-8)

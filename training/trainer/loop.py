@@ -53,6 +53,7 @@ class TrainingRun:
         self.spent_before_s = float(state["elapsed_s"])
         self.history[:] = state["history"]
         self.monitor.load_state_dict(state["monitor"])
+        self.model.load_state_dict(state["model_state"])
         checkpoint.restore_rng(state, self.rng)
 
     def run(self) -> None:
@@ -122,7 +123,7 @@ class TrainingRun:
         checkpoint.save(self.checkpoint_dir, config=self.config, spec=self.spec, networks=self.model.networks,
                         optimizers=self.model.optimizers, steps=self.steps, seconds=self.seconds,
                         elapsed_s=self.budget.elapsed(), rng=self.rng, history=self.history,
-                        monitor=self.monitor.state_dict())
+                        monitor=self.monitor.state_dict(), model_state=self.model.state_dict())
 
     def summary(self) -> dict[str, Any]:
         final: dict[str, dict[str, Any]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,13 +9,11 @@ import torch
 
 
 @contextmanager
-def torch_threads(requested: int | None) -> Iterator[int]:
-    """Use `requested` threads, or min(2, cores): the networks are small (hidden ~24-64, batch 128), so
-    beyond two threads the per-op synchronisation costs more than the extra cores give back."""
+def torch_threads(count: int) -> Iterator[None]:
+    """Use `count` threads inside the block (see `GANConfig.num_threads` for why the default is 1)."""
     previous = torch.get_num_threads()
-    wanted = requested or max(1, min(2, os.cpu_count() or 1))
-    torch.set_num_threads(wanted)
+    torch.set_num_threads(count)
     try:
-        yield wanted
+        yield
     finally:
         torch.set_num_threads(previous)

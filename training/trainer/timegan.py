@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 
 from training.config import TimeGANConfig
-from training.losses import acgan_loss, gradient_penalty, masked_mse, moment_loss
+from training.losses import acgan_loss, gradient_penalty, masked_mse, moment_loss, within_std_loss
 from training.models.timegan import TimeGANNetworks
 from training.monitor import batch_diversity
 from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
@@ -44,6 +44,8 @@ class TimeGANSteps(ModelSteps):
             "generator": self.adam([*n.generator.parameters(), *n.supervisor.parameters()], c.lr_g),
             "discriminator": self.adam(d_params, c.lr_d),
         }
+        self.average = self.average_weights([*n.generator.parameters(), *n.supervisor.parameters(),
+                                             *n.recovery.parameters()])
 
     def phases(self) -> list[PhasePlan]:
         c = self.config
@@ -86,6 +88,8 @@ class TimeGANSteps(ModelSteps):
             x_hat = self._generator_update(b, losses)
             self._embedder_update(b, losses)
         self._discriminator_update(self.sampler.sample(), losses)
+        if self.average is not None:
+            self.average.update()
         ratio = None
         if want_stats and x_hat is not None and b is not None:
             ratio = batch_diversity(x_hat.detach(), b.mask) / max(batch_diversity(b.x, b.mask), 1e-8)
@@ -112,6 +116,10 @@ class TimeGANSteps(ModelSteps):
                 g_dm = moment_loss(x_hat.diff(dim=1), b.x.diff(dim=1), pairs, pairs)
                 loss = loss + c.diff_moment_weight * g_dm
                 losses["g_diff_moments"] = g_dm.item()
+            if c.within_std_weight > 0:
+                g_ws = within_std_loss(x_hat, b.x, b.mask, b.mask)
+                loss = loss + c.within_std_weight * g_ws
+                losses["g_within_std"] = g_ws.item()
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux

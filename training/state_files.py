@@ -43,6 +43,10 @@ def save_tree(directory: str | os.PathLike[str], name: str, tree: Any) -> None:
     tmp_json = json_path.with_suffix(".json.tmp")
     save_file(tensors, str(tmp_tensors), metadata={"token": token})
     tmp_json.write_text(json.dumps({"format": _FORMAT, "token": token, "tree": encoded}))
+    # safetensors creates its file owner-only (0600); make both rw-r--r-- so a service running as
+    # another user can read a published checkpoint.
+    for tmp in (tmp_tensors, tmp_json):
+        os.chmod(tmp, 0o644)
     os.replace(tmp_tensors, tensor_path)
     os.replace(tmp_json, json_path)
 

@@ -23,10 +23,14 @@ class RNNStack(nn.Module):
         super().__init__()
         self.rnn = make_rnn(cell, input_dim, hidden_dim, num_layers, bidirectional)
         self.linear = nn.Linear(hidden_dim * (2 if bidirectional else 1), output_dim)
+        import os
+        self.skip = nn.Linear(input_dim, output_dim, bias=False) if os.environ.get("CHRONO_SKIP") == "1" else None
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The last recurrent layer's outputs `[B, T, hidden (x2 if bidirectional)]`."""
         return self.rnn(x)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.skip is not None:
+            return self.linear(self.features(x)) + self.skip(x)
         return self.linear(self.features(x))

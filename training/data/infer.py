@@ -376,7 +376,8 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         n = len(df)
         if n < options.seq_len + 1:
             raise UserInputError(
-                f"only {n} row{'s' if n != 1 else ''}: need at least seq_len + 1 = {options.seq_len + 1} rows (or pass a smaller --seq-len)"
+                f"only {n} row{'s' if n != 1 else ''}: need at least seq_len + 1 = {options.seq_len + 1} rows "
+                "(or pass a smaller --seq-len)"
             )
         spans = [(s, options.seq_len) for s in range(0, n - options.seq_len + 1, options.stride)]
         lengths = LengthSpec(max_len=options.seq_len, variable=False, values=[options.seq_len], counts=[len(spans)])

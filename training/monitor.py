@@ -6,6 +6,9 @@
 - Generator (mode) collapse: the generated batch varies much less than the real one
   (`diversity_ratio` = mean std across the batch of fake / of real sequences < `min_diversity`) for
   `window` consecutive records.
+  Both collapse checks start after `grace_records` records of a phase: a freshly started adversarial
+  phase is briefly lopsided by design (TimeGAN's generator starts with almost no output variance, the
+  discriminator wins the first rounds), which is not yet a failure.
 - Divergence: a non-finite loss (checked every step), or a loss exceeding `explode_factor` times its
   typical size early in the phase -> `stop_reason` is set and the trainer stops.
 
@@ -41,13 +44,16 @@ def batch_diversity(x: torch.Tensor, mask: torch.Tensor) -> float:
 
 class TrainingMonitor:
     def __init__(self, loss: AdversarialLoss, log: Callable[[str], None] | None = None, *, window: int = 5,
-                 min_diversity: float = 0.2, explode_factor: float = 1e3, reference_records: int = 3) -> None:
+                 min_diversity: float = 0.2, explode_factor: float = 1e3, reference_records: int = 3,
+                 grace_records: int = 10) -> None:
         self.loss = loss
         self.log = log
         self.window = window
         self.min_diversity = min_diversity
         self.explode_factor = explode_factor
         self.reference_records = reference_records
+        self.grace_records = grace_records
+        self._records: dict[str, int] = {}  # per phase
         self.warnings: list[str] = []
         self.stop_reason: str | None = None
         self._streaks: dict[str, int] = {"d_collapse": 0, "g_collapse": 0}
@@ -71,17 +77,19 @@ class TrainingMonitor:
         losses = {k: float(v) for k, v in record.items()
                   if k not in _NOT_LOSSES and isinstance(v, int | float) and not isinstance(v, bool)}
         self._check_explosion(phase, step, losses)
+        self._records[phase] = self._records.get(phase, 0) + 1
+        settled = self._records[phase] > self.grace_records
         d_term = losses.get("d")
         if d_term is not None:
             out["d_equilibrium"] = self.loss.equilibrium
-            self._streak("d_collapse", self.loss.collapsed(d_term), phase, step,
+            self._streak("d_collapse", settled and self.loss.collapsed(d_term), phase, step,
                          f"discriminator collapse: its loss per term is {d_term:.4g} vs equilibrium "
                          f"{self.loss.equilibrium:.4g} ({self.loss.name}) for {self.window} records; the "
                          "generator gets little signal (try a lower lr_d or more generator steps)")
         ratio = diversity_ratio
         if ratio is not None:
             out["diversity_ratio"] = ratio
-            self._streak("g_collapse", ratio < self.min_diversity, phase, step,
+            self._streak("g_collapse", settled and ratio < self.min_diversity, phase, step,
                          f"generator collapse: generated sequences vary {ratio:.2f}x as much as real ones "
                          f"for {self.window} records (mode collapse)")
         if len(self.warnings) > already:
@@ -116,10 +124,11 @@ class TrainingMonitor:
             self.log(f"warning: {message}")
 
     def state_dict(self) -> dict[str, Any]:
-        return {"warnings": list(self.warnings), "streaks": dict(self._streaks),
+        return {"warnings": list(self.warnings), "streaks": dict(self._streaks), "records": dict(self._records),
                 "early": {k: list(v) for k, v in self._early.items()}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.warnings = list(state["warnings"])
         self._streaks = dict(state["streaks"])
+        self._records = dict(state.get("records", {}))
         self._early = {k: list(v) for k, v in state["early"].items()}

@@ -6,10 +6,10 @@ never sees a half-written file; memory stays bounded by one chunk (`LoadedModel.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
+from service.artifacts.manifest import sha256_file
 from service.artifacts.runtime import CHUNK_SEQUENCES, LoadedModel
 from service.artifacts.store import ModelStore
 from service.artifacts.tables import ChunkedTableWriter
@@ -54,15 +54,7 @@ def run_batch(ctx: JobContext) -> dict[str, Any]:
         "n_sequences": n,
         "rows": rows,
         "bytes": final.stat().st_size,
-        "sha256": _sha256(final),
+        "sha256": sha256_file(final),
         "file": final.name,
         "media_type": MEDIA_TYPES[fmt],
     }
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

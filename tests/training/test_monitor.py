@@ -26,7 +26,7 @@ def test_healthy_training_near_equilibrium_raises_nothing():
 
 def test_discriminator_collapse_warns_once_after_a_sustained_window():
     logged: list[str] = []
-    monitor = TrainingMonitor(adversarial_loss("bce"), logged.append, window=3)
+    monitor = TrainingMonitor(adversarial_loss("bce"), logged.append, window=3, grace_records=0)
     assert "warnings" not in monitor.observe(_record(1, d=0.01))
     assert "warnings" not in monitor.observe(_record(2, d=0.01))
     out = monitor.observe(_record(3, d=0.01))
@@ -42,7 +42,7 @@ def test_discriminator_collapse_warns_once_after_a_sustained_window():
 
 
 def test_wgan_critic_dominance_uses_its_own_scale():
-    monitor = TrainingMonitor(adversarial_loss("wgan-gp"), window=2)
+    monitor = TrainingMonitor(adversarial_loss("wgan-gp"), window=2, grace_records=0)
     for step in range(3):
         monitor.observe(_record(step, d=-0.5))  # normal critic values
     assert monitor.warnings == []
@@ -51,10 +51,13 @@ def test_wgan_critic_dominance_uses_its_own_scale():
     assert "discriminator collapse" in monitor.warnings[0]
 
 
-def test_generator_collapse_from_low_diversity():
-    monitor = TrainingMonitor(adversarial_loss("bce"), window=2)
-    monitor.observe(_record(1), 0.05)
-    monitor.observe(_record(2), 0.05)
+def test_generator_collapse_from_low_diversity_after_a_grace_period():
+    monitor = TrainingMonitor(adversarial_loss("bce"), window=2, grace_records=3)
+    for step in range(1, 4):  # a phase's start is allowed to be lopsided
+        monitor.observe(_record(step), 0.0)
+    assert monitor.warnings == []
+    monitor.observe(_record(4), 0.05)
+    monitor.observe(_record(5), 0.05)
     assert len(monitor.warnings) == 1 and "generator collapse" in monitor.warnings[0]
 
 
@@ -74,10 +77,11 @@ def test_divergence_stops_on_non_finite_or_exploding_losses():
 
 
 def test_state_round_trip_keeps_streaks():
-    monitor = TrainingMonitor(adversarial_loss("bce"), window=3)
+    monitor = TrainingMonitor(adversarial_loss("bce"), window=3, grace_records=1)
     monitor.observe(_record(1, d=0.01))
     monitor.observe(_record(2, d=0.01))
-    clone = TrainingMonitor(adversarial_loss("bce"), window=3)
+    monitor.observe(_record(3, d=0.01))
+    clone = TrainingMonitor(adversarial_loss("bce"), window=3, grace_records=1)
     clone.load_state_dict(monitor.state_dict())
     clone.observe(_record(3, d=0.01))
     assert len(clone.warnings) == 1

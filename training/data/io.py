@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 from pathlib import Path
 
 import pandas as pd
 
 from service.artifacts.errors import UserInputError
+from service.artifacts.manifest import sha256_file
 
 _SNIFF_BYTES = 1 << 16
 _DELIMITERS = [",", ";", "\t", "|"]
 
 
 def file_fingerprint(path: Path) -> dict[str, object]:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return {"file": Path(path).name, "sha256": digest.hexdigest(), "bytes": Path(path).stat().st_size}
+    return {"file": Path(path).name, "sha256": sha256_file(Path(path)), "bytes": Path(path).stat().st_size}
 
 
 def _decode_head(raw: bytes, name: str) -> str:

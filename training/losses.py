@@ -189,6 +189,28 @@ def _mean_within_std(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return std.mean(0)
 
 
+def change_correlation_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
+                            real_mask: torch.Tensor) -> torch.Tensor:
+    """Mean |difference| between the correlation matrices of consecutive step changes (d_t, d_{t+1}),
+    fake vs real: how features move together, and lag-1 auto- and cross-correlation of the moves.
+
+    Built from 2F channels per pair of consecutive changes, pooled over valid steps and sequences
+    (needs sequences of at least 3 valid steps). Constant channels get correlation 0, not NaN.
+    """
+    return (_change_correlation(fake, fake_mask) - _change_correlation(real, real_mask)).abs().mean()
+
+
+def _change_correlation(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    d = x.diff(dim=1)
+    pairs = torch.cat([d[:, :-1], d[:, 1:]], -1).flatten(0, 1)  # [B * (T-2), 2F]
+    w = mask[:, 2:].reshape(-1, 1)  # d_{t+1} exists where step t+2 is valid (valid steps are a prefix)
+    n = w.sum().clamp_min(1.0)
+    centred = (pairs - (pairs * w).sum(0) / n) * w
+    cov = centred.t() @ centred / n
+    std = torch.sqrt(torch.diagonal(cov) + 1e-10)
+    return cov / (std.unsqueeze(0) * std.unsqueeze(1))
+
+
 def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor, real_mask: torch.Tensor,
                           fake_mask: torch.Tensor) -> torch.Tensor:
     """Squared distance between the mean discriminator features of real and fake sequences

@@ -10,10 +10,12 @@ import torch
 from training.losses import (
     acgan_loss,
     adversarial_loss,
+    change_correlation_loss,
     feature_matching_loss,
     gradient_penalty,
     masked_mse,
     moment_loss,
+    within_std_loss,
 )
 
 MASK = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])  # 2 sequences, lengths 3 and 2
@@ -102,6 +104,33 @@ def test_masked_mse_and_moment_loss():
     centred = real - real.mean(0)
     expected = real.std(0, unbiased=False).mean().item()
     assert moment_loss(2 * centred, centred, full, full).item() == pytest.approx(expected, rel=1e-3)
+
+
+def test_within_sequence_std_loss():
+    steps = torch.arange(6, dtype=torch.float32)
+    flat = torch.zeros(4, 6, 2)
+    wavy = (0.1 * (-1.0) ** steps).reshape(1, 6, 1).expand(4, 6, 2)  # std over time 0.1
+    full = torch.ones(4, 6)
+    assert within_std_loss(flat, flat, full, full).item() == pytest.approx(0.0, abs=1e-6)
+    assert within_std_loss(wavy, flat, full, full).item() == pytest.approx(0.1 - 1e-3, abs=1e-4)
+    padded = wavy.clone()
+    padded[:, 4:] = 5.0  # padding must not count
+    mask = torch.ones(4, 6)
+    mask[:, 4:] = 0
+    assert within_std_loss(padded, wavy[:, :4], mask, full[:, :4]).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_change_correlation_loss_sees_how_features_move_together():
+    g = torch.Generator().manual_seed(0)
+    walk = torch.randn(256, 12, 1, generator=g).cumsum(1)
+    together = torch.cat([walk, walk], -1)  # changes correlate +1
+    opposite = torch.cat([walk, -walk], -1)  # changes correlate -1
+    full = torch.ones(256, 12)
+    assert change_correlation_loss(together, together, full, full).item() == pytest.approx(0.0, abs=1e-6)
+    # the 4 same-time cross-feature entries of the 4x4 matrix differ by 2, lag-1 entries are ~0: mean ~0.5
+    assert change_correlation_loss(opposite, together, full, full).item() == pytest.approx(0.5, abs=0.05)
+    constant = torch.cat([walk, torch.zeros_like(walk)], -1)  # a constant channel must not give NaN
+    assert torch.isfinite(change_correlation_loss(constant, together, full, full))
 
 
 def test_feature_matching_and_acgan_losses():

@@ -102,6 +102,27 @@ def test_timegan_networks_follow_the_reference_structure():
     assert h.shape == (4, 10, 8) and h.min() >= 0 and h.max() <= 1
     logits, aux = net.discriminate(h, torch.from_numpy(data.cond[:4]), torch.from_numpy(data.lengths[:4]))
     assert logits.shape == (4, 10) and aux is None
+    # default additions: skip paths (not in the discriminator) and step 0's noise fed at every step
+    assert all(m.skip is not None for m in (net.embedder, net.recovery, net.generator, net.supervisor))
+    assert net.discriminator.skip is None
+    assert net.generator.rnn.input_size == 2 * net.noise_dim + net.side.g_dim
+    plain = _build(TimeGANConfig(hidden_dim=8, skip_connections=False, static_noise=False), data)
+    assert plain.embedder.skip is None and plain.generator.rnn.input_size == plain.noise_dim + plain.side.g_dim
+
+
+def test_timegan_generator_is_causal_except_for_the_static_noise():
+    data = tiny_data(variable=False, cond=False)
+    net = _build(TimeGANConfig(hidden_dim=8), data)
+    noise, cond, lengths = _inputs(net, 3, 10)
+    later, first = noise.clone(), noise.clone()
+    later[:, 6:] = torch.randn(3, 4, net.noise_dim)
+    first[:, 0] = torch.randn(3, net.noise_dim)
+    with torch.no_grad():
+        base = net.generate_latent(noise, cond, lengths)
+        changed_later = net.generate_latent(later, cond, lengths)
+        changed_first = net.generate_latent(first, cond, lengths)
+    assert torch.equal(base[:, :6], changed_later[:, :6]) and not torch.allclose(base[:, 6:], changed_later[:, 6:])
+    assert not torch.isclose(base, changed_first).all(-1).any()  # step 0's noise reaches every step
 
 
 def test_crnngan_discriminator_is_bidirectional_and_generator_is_causal():

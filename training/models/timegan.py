@@ -4,6 +4,8 @@ Five recurrent stacks around a latent space of size `hidden_dim`:
 embedder x -> h, recovery h -> x, generator noise -> e, supervisor e -> h (next step, one layer
 fewer), discriminator h -> one logit per step. Latents are sigmoids as in the reference; the
 recovery ends in the block-wise head so categorical blocks come out as softmaxes.
+Two additions, both on by default and both switchable in `TimeGANConfig`: linear skip paths in the
+stacks (`skip_connections`) and a per-sequence noise vector next to the per-step noise (`static_noise`).
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ class TimeGANNetworks(nn.Module):
         self.noise_dim = config.noise_dim or spec.n_features
         self.side = ConditionInputs(spec, self.conditioning)
         f, h, layers, cell = spec.n_features, config.hidden_dim, config.num_layers, config.cell
-        self.embedder = RNNStack(cell, f, h, h, layers)
-        self.recovery = RNNStack(cell, h, h, f, layers)
+        skip = config.skip_connections
         self.static_noise = config.static_noise
         noise_inputs = self.noise_dim * (2 if self.static_noise else 1)
-        self.generator = RNNStack(cell, noise_inputs + self.side.g_dim, h, h, layers)
-        self.supervisor = RNNStack(cell, h, h, h, max(1, layers - 1))
+        self.embedder = RNNStack(cell, f, h, h, layers, skip=skip)
+        self.recovery = RNNStack(cell, h, h, f, layers, skip=skip)
+        self.generator = RNNStack(cell, noise_inputs + self.side.g_dim, h, h, layers, skip=skip)
+        self.supervisor = RNNStack(cell, h, h, h, max(1, layers - 1), skip=skip)
         self.discriminator = RNNStack(cell, h + self.side.d_dim, h, 1, layers)
         self.aux_classifier = nn.Linear(h, self.side.aux_dim) if self.side.aux_dim else None
         self.head = BlockHead(spec.layout)
@@ -55,6 +58,9 @@ class TimeGANNetworks(nn.Module):
         return torch.sigmoid(self.supervisor(h))
 
     def generate_latent(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Generator latents `[B, T, hidden]`. With `static_noise`, step 0's noise is also fed at every
+        step: a per-sequence random vector for what stays constant over a sequence (its level), so the
+        per-step noise only has to explain the moves (as DoppelGANger separates its noise)."""
         side = self.side.generator_inputs(cond, lengths)
         u = normal_to_uniform(noise)
         if self.static_noise:

@@ -16,6 +16,7 @@ from training.models.crnngan import CRNNGANNetworks
 from training.monitor import batch_diversity
 from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
 from training.trainer.batches import noise_like
+from training.trainer.statistics import statistics_loss
 
 
 class CRNNGANSteps(ModelSteps):
@@ -69,6 +70,7 @@ class CRNNGANSteps(ModelSteps):
                 losses["g_feature_matching"] = g_loss.item()
             else:
                 g_loss = g_adv
+            g_loss = g_loss + statistics_loss(c, fake, b.x, b.mask, losses)
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 g_loss = g_loss + g_aux

@@ -20,11 +20,12 @@ from __future__ import annotations
 import torch
 
 from training.config import TimeGANConfig
-from training.losses import acgan_loss, gradient_penalty, masked_mse, moment_loss, within_std_loss
+from training.losses import acgan_loss, gradient_penalty, masked_mse
 from training.models.timegan import TimeGANNetworks
 from training.monitor import batch_diversity
 from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
 from training.trainer.batches import Batch, noise_like
+from training.trainer.statistics import statistics_loss
 
 
 class TimeGANSteps(ModelSteps):
@@ -108,25 +109,14 @@ class TimeGANSteps(ModelSteps):
             g_adv = adv.g_loss(y_fake, b.mask)
             g_adv_e = adv.g_loss(y_fake_e, b.mask)
             g_sup = self._supervised_mse(h, b.mask)
-            g_mom = moment_loss(x_hat, b.x, b.mask, b.mask)
             loss = (g_adv + c.gamma * g_adv_e + c.supervised_weight * torch.sqrt(g_sup)
-                    + c.moment_weight * g_mom)
-            if c.diff_moment_weight > 0:
-                pairs = b.mask[:, 1:]  # step t-1 -> t exists where t is valid (valid steps are a prefix)
-                g_dm = moment_loss(x_hat.diff(dim=1), b.x.diff(dim=1), pairs, pairs)
-                loss = loss + c.diff_moment_weight * g_dm
-                losses["g_diff_moments"] = g_dm.item()
-            if c.within_std_weight > 0:
-                g_ws = within_std_loss(x_hat, b.x, b.mask, b.mask)
-                loss = loss + c.within_std_weight * g_ws
-                losses["g_within_std"] = g_ws.item()
+                    + statistics_loss(c, x_hat, b.x, b.mask, losses))
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux
                 losses["aux_fake"] = g_aux.item()
             update(self.optimizers["generator"], loss)
-        losses.update(g_adv=g_adv.item(), g_adv_latent=g_adv_e.item(), g_supervised=g_sup.item(),
-                      g_moments=g_mom.item())
+        losses.update(g_adv=g_adv.item(), g_adv_latent=g_adv_e.item(), g_supervised=g_sup.item())
         return x_hat
 
     def _embedder_update(self, b: Batch, losses: dict[str, float]) -> None:

@@ -7,6 +7,7 @@ x 5 repeats, plus the train-on-real floor). Prints a table and writes JSON next 
 
     .venv/bin/python benchmarks/fidelity.py                # both data sets, 10 minutes each
     .venv/bin/python benchmarks/fidelity.py --datasets stocks --minutes 10
+    .venv/bin/python benchmarks/fidelity.py --datasets stocks --model crnngan   # C-RNN-GAN's defaults
 
 Stocks are min-max scaled per feature (as in the protocol) and kept chronological for real and synthetic
 alike. Sines are evaluated in their own units ([0, 1] by construction, no further scaling).
@@ -48,9 +49,9 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(name: str, minutes: float, seed: int, steps_scale: float) -> dict:
+def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: str = "timegan") -> dict:
     from service.artifacts.runtime import LoadedModel
-    from training import SchemaOptions, TimeGAN, TimeGANConfig
+    from training import CRNNGAN, CRNNGANConfig, SchemaOptions, TimeGAN, TimeGANConfig
     from training.evaluation.discriminative import discriminative_score
     from training.evaluation.predictive import predictive_score, predictive_train_on_real
     from training.quality import EVAL_THREADS, encode_real, encode_synthetic
@@ -62,7 +63,12 @@ def run(name: str, minutes: float, seed: int, steps_scale: float) -> dict:
     else:
         data, options = STOCKS, SchemaOptions()
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
-    model = TimeGAN(TimeGANConfig(max_minutes=minutes, seed=seed)).fit(data, options, progress=False, log=print)
+    estimator = (
+        TimeGAN(TimeGANConfig(max_minutes=minutes, seed=seed))
+        if model_type == "timegan"
+        else CRNNGAN(CRNNGANConfig(max_minutes=minutes, seed=seed))
+    )
+    model = estimator.fit(data, options, progress=False, log=print)
     train_wall, train_cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     with tempfile.TemporaryDirectory() as tmp:
         model.save(Path(tmp) / "v1", name=name)
@@ -84,6 +90,7 @@ def run(name: str, minutes: float, seed: int, steps_scale: float) -> dict:
         floor = predictive_train_on_real(real_x, steps=pred_steps, repeats=5, seed=seed)
     return {
         "dataset": name,
+        "model": model_type,
         "real_sequences": int(real.n_sequences),
         "synthetic_sequences": int(synth.n_sequences),
         "budget_minutes": minutes,
@@ -103,25 +110,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["sines", "stocks"], choices=["sines", "stocks"])
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--model", choices=["timegan", "crnngan"], default="timegan", help="its default config")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval-steps-scale", type=float, default=1.0, help="scale the protocol's steps (1 = paper)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "fidelity.json")
     args = parser.parse_args()
     results = []
     for name in args.datasets:
-        result = run(name, args.minutes, args.seed, args.eval_steps_scale)
+        result = run(name, args.minutes, args.seed, args.eval_steps_scale, args.model)
         results.append(result)
         print(json.dumps(result, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    previous.update({r["dataset"]: r for r in results})
+    suffix = "" if args.model == "timegan" else f"-{args.model}"
+    previous.update({r["dataset"] + suffix: r for r in results})
     args.out.write_text(json.dumps(previous, indent=2) + "\n")
     print("\n| data set | disc (mean ± std) | pred (mean ± std) | train-on-real pred | train wall / CPU |")
     print("|---|---|---|---|---|")
     for r in results:
         d, p, f = r["discriminative"], r["predictive"], r["predictive_train_on_real"]
         print(
-            f"| {r['dataset']} | {d['mean']:.3f} ± {d['std']:.3f} | {p['mean']:.3f} ± {p['std']:.3f} | "
+            f"| {r['dataset']} ({r['model']}) | {d['mean']:.3f} ± {d['std']:.3f} | {p['mean']:.3f} ± {p['std']:.3f} | "
             f"{f['mean']:.3f} | {r['train_wall_s']:.0f} s / {r['train_cpu_s']:.0f} s |"
         )
         for paper, (pd_, pp) in PUBLISHED[r["dataset"]].items():

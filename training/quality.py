@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from service.artifacts.errors import UserInputError
 from service.artifacts.schema import TableSchema
 from training.data.encode import encode_generated, encode_prepared
 from training.data.encoded import EncodedData
@@ -48,6 +49,20 @@ def encode_real(data: pd.DataFrame | Path, schema: TableSchema) -> EncodedData:
     df = read_table(data) if isinstance(data, str | Path) else data
     prepared = prepare_table(df, options_from_schema(schema))
     return encode_prepared(PreparedTable(df=prepared.df, schema=schema, spans=prepared.spans))
+
+
+def synthetic_table(path: Path, schema: TableSchema) -> pd.DataFrame:
+    """A synthetic file in the generated long layout (what `chronogan generate` writes), checked against
+    `schema`: every column the model generates must be there."""
+    df = read_table(path)
+    needed = [schema.id_column, *(c.name for c in schema.columns)]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise UserInputError(
+            f"{Path(path).name}: missing column(s) {', '.join(repr(c) for c in missing)}; a synthetic file needs "
+            f"the columns `chronogan generate` writes for this model: {', '.join(repr(c) for c in needed)}"
+        )
+    return df
 
 
 def encode_synthetic(table: pd.DataFrame, schema: TableSchema) -> EncodedData:

@@ -1,8 +1,9 @@
 """`chronogan evaluate NAME --data FILE`: TimeGAN-protocol fidelity report (HTML + JSON) for a model version.
 
 Synthetic data comes from the served artifact (onnxruntime), so the report describes exactly what the
-service returns. The headline scores are also written into the version's manifest (`metrics.evaluation`),
-which the service shows.
+service returns; `--synthetic FILE` scores a file written earlier by `chronogan generate` (or the API)
+instead. The headline scores are also written into the version's manifest (`metrics.evaluation`), which
+the service shows.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", default=None, help="model version (default: the active one)")
     p.add_argument("--out", type=Path, default=None, help="HTML report path (default: <name>-<version>-report.html)")
     p.add_argument("--json", dest="json_out", type=Path, default=None, help="metrics JSON path (default: beside --out)")
+    p.add_argument(
+        "--synthetic",
+        type=Path,
+        default=None,
+        help="score this file (e.g. the output of `chronogan generate`) instead of sampling the model; "
+        "its scores are not recorded in the manifest",
+    )
     p.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="fewer classifier steps and repeats (minutes -> seconds)")
@@ -41,7 +49,14 @@ def run(args: argparse.Namespace) -> int:
     from service.artifacts.runtime import LoadedModel
     from service.artifacts.store import ModelStore
     from training.evaluation.report import build_report
-    from training.quality import EVAL_THREADS, encode_real, encode_synthetic, feature_names, real_table_for
+    from training.quality import (
+        EVAL_THREADS,
+        encode_real,
+        encode_synthetic,
+        feature_names,
+        real_table_for,
+        synthetic_table,
+    )
     from training.trainer.threads import torch_threads
 
     store = ModelStore(store_of(args))
@@ -50,8 +65,12 @@ def run(args: argparse.Namespace) -> int:
     model = LoadedModel.load(folder)
     schema = model.schema
     real = encode_real(args.data, schema)
-    n = args.n or real.n_sequences
-    table = model.generate(n, seed=args.seed)
+    if args.synthetic is not None:
+        if args.n is not None:
+            raise UserInputError("--n and --synthetic exclude each other: the file decides how many sequences")
+        table = synthetic_table(args.synthetic, schema)
+    else:
+        table = model.generate(args.n or real.n_sequences, seed=args.seed)
     synth = encode_synthetic(table, schema)
     history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else None
     loss = model.manifest.config.get("loss", "bce")
@@ -81,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     json_out = args.json_out or out.with_suffix(".json")
     out.write_text(html)
     json_out.write_text(json.dumps(metrics, indent=2) + "\n")
-    if not args.no_manifest:
+    if not args.no_manifest and args.synthetic is None:  # the manifest records the model's own samples only
         manifest = model.manifest
         manifest.metrics = {**manifest.metrics, "evaluation": _headline(metrics)}
         tmp = folder / f".{MANIFEST_FILE}.tmp"

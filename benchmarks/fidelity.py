@@ -49,9 +49,11 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: str = "timegan") -> dict:
+def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: str = "timegan",
+        config_file: Path | None = None) -> dict:
     from service.artifacts.runtime import LoadedModel
-    from training import CRNNGAN, CRNNGANConfig, SchemaOptions, TimeGAN, TimeGANConfig
+    from training import CRNNGAN, SchemaOptions, TimeGAN
+    from training.config import config_from_dict
     from training.evaluation.discriminative import discriminative_score
     from training.evaluation.predictive import predictive_score, predictive_train_on_real
     from training.quality import EVAL_THREADS, encode_real, encode_synthetic
@@ -63,11 +65,10 @@ def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: st
     else:
         data, options = STOCKS, SchemaOptions()
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
-    estimator = (
-        TimeGAN(TimeGANConfig(max_minutes=minutes, seed=seed))
-        if model_type == "timegan"
-        else CRNNGAN(CRNNGANConfig(max_minutes=minutes, seed=seed))
-    )
+    settings = json.loads(config_file.read_text()) if config_file else {"model_type": model_type}
+    config = config_from_dict({**settings, "max_minutes": minutes, "seed": seed})
+    model_type = config.model_type
+    estimator = TimeGAN(config) if model_type == "timegan" else CRNNGAN(config)  # type: ignore[arg-type]
     model = estimator.fit(data, options, progress=False, log=print)
     train_wall, train_cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,6 +92,7 @@ def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: st
     return {
         "dataset": name,
         "model": model_type,
+        "config": config.to_dict(),
         "real_sequences": int(real.n_sequences),
         "synthetic_sequences": int(synth.n_sequences),
         "budget_minutes": minutes,
@@ -111,18 +113,19 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["sines", "stocks"], choices=["sines", "stocks"])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--model", choices=["timegan", "crnngan"], default="timegan", help="its default config")
+    parser.add_argument("--config", type=Path, default=None, help="a config JSON (with model_type) instead of --model")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval-steps-scale", type=float, default=1.0, help="scale the protocol's steps (1 = paper)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "fidelity.json")
     args = parser.parse_args()
     results = []
     for name in args.datasets:
-        result = run(name, args.minutes, args.seed, args.eval_steps_scale, args.model)
+        result = run(name, args.minutes, args.seed, args.eval_steps_scale, args.model, args.config)
         results.append(result)
         print(json.dumps(result, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    suffix = "" if args.model == "timegan" else f"-{args.model}"
+    suffix = "" if results[0]["model"] == "timegan" else f"-{results[0]['model']}"
     previous.update({r["dataset"] + suffix: r for r in results})
     args.out.write_text(json.dumps(previous, indent=2) + "\n")
     print("\n| data set | disc (mean ± std) | pred (mean ± std) | train-on-real pred | train wall / CPU |")

@@ -38,10 +38,16 @@ class GANConfig:
     OMP_WAIT_POLICY=PASSIVE in the environment.
     `ema_decay`: the generation path is returned with an exponential moving average of its weights
     (see `training.trainer.ema`); None or 0 returns the last weights instead.
+    `static_noise`: the generator also sees step 0's noise at every step, a per-sequence random vector
+    for what stays constant over a sequence (its level), so the per-step noise only has to explain the
+    moves (as DoppelGANger splits its noise). Without it, both generators had to carry the level from
+    step 0 through their recurrent state, and on the stocks data they produced far too little spread
+    across sequences within a CPU budget.
     Statistic matching in the generator loss (`training.trainer.statistics`; 0 turns a term off):
     `moment_weight` batch mean/std per step and feature (TimeGAN's moment loss, weight 100 as in its
     reference), `diff_moment_weight` the same for step-to-step changes, `within_std_weight` each
-    sequence's std over time, `change_corr_weight` the correlation matrix of consecutive changes.
+    sequence's std over time, `change_corr_weight` the correlation matrix of consecutive changes,
+    `acf_weight` each feature's autocorrelation at lags 1..min(T/2, 32).
     """
 
     model_type: ClassVar[str] = ""
@@ -65,10 +71,12 @@ class GANConfig:
     checkpoint_every: int = 1000
     num_threads: int = 1
     ema_decay: float | None = 0.999
+    static_noise: bool = True
     moment_weight: float = 100.0
     diff_moment_weight: float = 100.0
     within_std_weight: float = 100.0
     change_corr_weight: float = 0.0
+    acf_weight: float = 0.0
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
@@ -87,7 +95,9 @@ class GANConfig:
         _require(self, "max_minutes", self.max_minutes is None or (_is_number(self.max_minutes)
                                                              and self.max_minutes > 0), "positive or null")
         _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
-        _non_negative(self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight"))
+        _non_negative(self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight",
+                             "acf_weight"))
+        _require(self, "static_noise", isinstance(self.static_noise, bool), "true or false")
         _require(self, "ema_decay", self.ema_decay is None or (_is_number(self.ema_decay)
                                                            and 0.0 <= self.ema_decay < 1.0), "in [0, 1) or null")
 
@@ -117,7 +127,8 @@ class GANConfig:
     def architecture(self) -> dict[str, Any]:
         """The fields that fix the networks' shapes: a checkpoint must match them to be resumed."""
         return {"model_type": self.model_type, "hidden_dim": self.hidden_dim, "num_layers": self.num_layers,
-                "cell": self.cell, "noise_dim": self.noise_dim, "conditioning": self.conditioning}
+                "cell": self.cell, "noise_dim": self.noise_dim, "conditioning": self.conditioning,
+                "static_noise": self.static_noise}
 
 
 @dataclass
@@ -167,7 +178,6 @@ class TimeGANConfig(GANConfig):
     g_steps_per_iter: int = 2
     gp_weight: float = 10.0
     skip_connections: bool = True
-    static_noise: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -178,12 +188,10 @@ class TimeGANConfig(GANConfig):
         _ints(self, ("g_steps_per_iter",), minimum=1)
         _non_negative(self, ("gamma", "supervised_weight", "recon_weight", "embed_supervised_weight",
                              "d_threshold", "gp_weight"))
-        for name in ("skip_connections", "static_noise"):
-            _require(self, name, isinstance(getattr(self, name), bool), "true or false")
+        _require(self, "skip_connections", isinstance(self.skip_connections, bool), "true or false")
 
     def architecture(self) -> dict[str, Any]:
-        return {**super().architecture(), "skip_connections": self.skip_connections,
-                "static_noise": self.static_noise}
+        return {**super().architecture(), "skip_connections": self.skip_connections}
 
 
 @dataclass

@@ -10,6 +10,7 @@ import torch
 from training.losses import (
     acgan_loss,
     adversarial_loss,
+    autocorrelation_loss,
     change_correlation_loss,
     feature_matching_loss,
     gradient_penalty,
@@ -145,3 +146,20 @@ def test_feature_matching_and_acgan_losses():
     assert acgan_loss(uniform, cond, blocks).item() == pytest.approx(math.log(3) + math.log(2), rel=1e-6)
     perfect = torch.tensor([[20.0, 0, 0, 0, 20], [0, 0, 20, 20, 0]])
     assert acgan_loss(perfect, cond, blocks).item() < 1e-6
+
+
+def test_autocorrelation_loss_sees_the_period_that_moments_miss():
+    t = torch.arange(48, dtype=torch.float32)
+    phase = torch.rand(512, 1, generator=torch.Generator().manual_seed(0)) * 2 * torch.pi
+    day = torch.sin(t * 2 * torch.pi / 24 + phase).unsqueeze(-1)
+    half_day = torch.sin(t * 2 * torch.pi / 12 + phase).unsqueeze(-1)
+    full = torch.ones(512, 48)
+    assert moment_loss(day, half_day, full, full).item() < 0.1  # same mean and spread at every step ...
+    assert autocorrelation_loss(day, half_day, full, full).item() > 0.5  # ... different period
+    assert autocorrelation_loss(day, day, full, full).item() == pytest.approx(0.0, abs=1e-6)
+    padded = day.clone()
+    padded[:, 30:] = 7.0  # padding must not count
+    mask = torch.ones(512, 48)
+    mask[:, 30:] = 0
+    short = day[:, :30]
+    assert autocorrelation_loss(padded, short, mask, torch.ones(512, 30)).item() == pytest.approx(0.0, abs=1e-5)

@@ -148,7 +148,7 @@ def test_crnngan_discriminator_is_bidirectional_and_generator_is_causal():
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_crnngan_scripted_loop_matches_a_plain_cell_loop(cell):
     data = tiny_data()
-    net = _build(CRNNGANConfig(hidden_dim=8, num_layers=3, cell=cell), data)
+    net = _build(CRNNGANConfig(hidden_dim=8, num_layers=3, cell=cell, static_noise=False), data)
     noise, cond, lengths = _inputs(net, 4, 7)
     side = net.side.generator_inputs(cond, lengths)
     states = [None] * len(net.generator_cells)
@@ -164,6 +164,19 @@ def test_crnngan_scripted_loop_matches_a_plain_cell_loop(cell):
             outputs.append(prev)
         expected = torch.stack(outputs, 1) * (torch.arange(7)[None, :, None] < lengths[:, None, None])
         assert torch.allclose(net.generate(noise, cond, lengths), expected, atol=1e-6)
+
+
+def test_crnngan_static_noise_is_a_trained_per_sequence_input():
+    data = tiny_data()
+    net = _build(CRNNGANConfig(hidden_dim=8), data)  # on by default
+    assert net.static_noise is not None
+    assert any(p is net.static_noise.weight for p in net.generator_parameters())  # Adam and EMA see it
+    noise, cond, lengths = _inputs(net, 4, 7)
+    with torch.no_grad():
+        with_static = net.generate(noise, cond, lengths)
+        net.static_noise.weight.zero_()
+        without = net.generate(noise, cond, lengths)
+    assert not torch.allclose(with_static[:, 0], without[:, 0])  # step 0's noise reaches layer 0 twice
 
 
 def test_conditioning_modes():

@@ -38,6 +38,9 @@ class CRNNGANNetworks(nn.Module):
         sizes = [self.noise_dim + f + self.side.g_dim] + [h] * (config.num_layers - 1)
         self.generator_cells = nn.ModuleList([cell_class(size, h) for size in sizes])
         self.generator_out = nn.Linear(h, f)
+        # Step 0's noise projected into layer 0's gates at every step (see GANConfig.static_noise).
+        gate_size = self.generator_cells[0].weight_ih.size(0)
+        self.static_noise = nn.Linear(self.noise_dim, gate_size, bias=False) if config.static_noise else None
         self.discriminator = RNNStack(config.cell, f + self.side.d_dim, h, 1, config.num_layers,
                                       bidirectional=True)
         self.aux_classifier = nn.Linear(2 * h, self.side.aux_dim) if self.side.aux_dim else None
@@ -52,7 +55,10 @@ class CRNNGANNetworks(nn.Module):
         first = self.generator_cells[0]
         z, f = self.noise_dim, self.spec.n_features
         w = first.weight_ih
-        x_proj = torch.matmul(normal_to_uniform(noise), w[:, :z].t()) + first.bias_ih
+        u = normal_to_uniform(noise)
+        x_proj = torch.matmul(u, w[:, :z].t()) + first.bias_ih
+        if self.static_noise is not None:
+            x_proj = x_proj + self.static_noise(u[:, 0]).unsqueeze(1)
         side = self.side.generator_inputs(cond, lengths)
         if side is not None:
             x_proj = x_proj + torch.matmul(side, w[:, z + f:].t()).unsqueeze(1)
@@ -88,7 +94,8 @@ class CRNNGANNetworks(nn.Module):
         return logits, features, aux
 
     def generator_parameters(self) -> list[nn.Parameter]:
-        return [*self.generator_cells.parameters(), *self.generator_out.parameters()]
+        params = [*self.generator_cells.parameters(), *self.generator_out.parameters()]
+        return params + ([] if self.static_noise is None else list(self.static_noise.parameters()))
 
     def discriminator_parameters(self) -> list[nn.Parameter]:
         params = list(self.discriminator.parameters())

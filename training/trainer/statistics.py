@@ -2,10 +2,10 @@
 
 TimeGAN's reference matches the batch mean and std of every (step, feature) ("moments"). On CPU
 budgets the adversarial signal alone leaves other simple properties wrong for a long time, and a
-post-hoc classifier picks them up, so three more statistics of the same kind can be matched: the
-spread of step-to-step changes, each sequence's own std over time, and the correlation structure of
-consecutive changes (`training.losses`). Each term is `weight * |statistic(fake) - statistic(real)|`
-on the current batch; a weight of 0 skips it.
+post-hoc classifier picks them up, so four more statistics of the same kind can be matched: the
+spread of step-to-step changes, each sequence's own std over time, the correlation structure of
+consecutive changes, and each feature's autocorrelation function (`training.losses`). Each term is
+`weight * |statistic(fake) - statistic(real)|` on the current batch; a weight of 0 skips it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from training.config import GANConfig
-from training.losses import change_correlation_loss, moment_loss, within_std_loss
+from training.losses import autocorrelation_loss, change_correlation_loss, moment_loss, within_std_loss
 
 
 def statistics_loss(config: GANConfig, fake: torch.Tensor, real: torch.Tensor, mask: torch.Tensor,
@@ -27,6 +27,7 @@ def statistics_loss(config: GANConfig, fake: torch.Tensor, real: torch.Tensor, m
          lambda: moment_loss(fake.diff(dim=1), real.diff(dim=1), pairs, pairs)),
         ("g_within_std", config.within_std_weight, lambda: within_std_loss(fake, real, mask, mask)),
         ("g_change_corr", config.change_corr_weight, lambda: change_correlation_loss(fake, real, mask, mask)),
+        ("g_acf", config.acf_weight, lambda: autocorrelation_loss(fake, real, mask, mask)),
     )
     total = fake.new_zeros(())
     for name, weight, term in terms:

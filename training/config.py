@@ -230,6 +230,22 @@ class CRNNGANConfig(GANConfig):
 CONFIG_CLASSES: dict[str, type[GANConfig]] = {"timegan": TimeGANConfig, "crnngan": CRNNGANConfig}
 
 
+# Fields that change the networks' shapes and were added after artifacts already existed: a saved
+# config.json without them was built without them, so loading it must not switch them on.
+ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False}
+
+
+def config_from_saved(data: dict[str, Any]) -> GANConfig:
+    """`config_from_dict` for a config.json saved with an artifact: architecture fields the file predates
+    take the value that rebuilds the networks it was saved with (not today's defaults)."""
+    cls = CONFIG_CLASSES.get(str(data.get("model_type")))
+    if cls is None:
+        return config_from_dict(data)  # raises the usual error
+    known = {f.name for f in dataclasses.fields(cls)}
+    filled = {k: v for k, v in ADDED_ARCHITECTURE_FIELDS.items() if k in known and k not in data}
+    return config_from_dict({**data, **filled})
+
+
 def config_from_dict(data: dict[str, Any]) -> GANConfig:
     """Build the right config class from a dict carrying `model_type`."""
     model_type = data.get("model_type")
@@ -263,5 +279,5 @@ def _require(config: GANConfig, name: str, ok: bool, what: str) -> None:
         raise ValueError(f"config field {name!r} must be {what}, got {getattr(config, name)!r}")
 
 
-__all__ = ["GANConfig", "TimeGANConfig", "CRNNGANConfig", "CONFIG_CLASSES", "config_from_dict",
+__all__ = ["GANConfig", "TimeGANConfig", "CRNNGANConfig", "CONFIG_CLASSES", "config_from_dict", "config_from_saved",
            "CellType", "LossName", "Conditioning"]

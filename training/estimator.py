@@ -24,7 +24,7 @@ from service.artifacts.errors import UserInputError
 from service.artifacts.manifest import GRAPH_FILE, MANIFEST_FILE, GraphSpec, Manifest, checksum_folder
 from service.artifacts.runtime import SequenceGenerator, draw_seed
 from service.artifacts.schema import TableSchema
-from training.config import CRNNGANConfig, GANConfig, TimeGANConfig, config_from_dict
+from training.config import CRNNGANConfig, GANConfig, TimeGANConfig, config_from_saved
 from training.data.encode import encode_prepared
 from training.data.infer import prepare_table
 from training.data.io import read_table
@@ -214,7 +214,7 @@ class SyntheticSeriesModel:
     @classmethod
     def load(cls, path: Path | str) -> SyntheticSeriesModel:
         folder = Path(path)
-        config = config_from_dict(json.loads((folder / "config.json").read_text()))
+        config = config_from_saved(json.loads((folder / "config.json").read_text()))
         model_cls = {"timegan": TimeGAN, "crnngan": CRNNGAN}[config.model_type]
         model = model_cls(config)
         manifest = Manifest.model_validate_json((folder / MANIFEST_FILE).read_text())

@@ -42,7 +42,17 @@ class TrainRequest:
         unknown = sorted(set(options) - SCHEMA_KEYS - CONFIG_SHORTCUTS - RUN_KEYS)
         if unknown:
             raise UserInputError(f"unknown option(s) {unknown}", field="options")
-        model_type = options.get("model_type", "timegan")
+        config = options.get("config") or {}
+        if not isinstance(config, dict):
+            raise UserInputError("options.config must be an object", field="options.config")
+        # A config file may name its model; an explicit model_type must then agree with it.
+        model_type = options.get("model_type", config.get("model_type", "timegan"))
+        if "model_type" in config and config["model_type"] != model_type:
+            raise UserInputError(
+                f"model_type {model_type!r} disagrees with the config's model_type {config['model_type']!r}; "
+                "drop one of them",
+                field="options.model_type",
+            )
         if model_type not in CONFIG_CLASSES:
             raise UserInputError(
                 f"model_type must be one of {sorted(CONFIG_CLASSES)}, got {model_type!r}", field="options.model_type"
@@ -50,9 +60,7 @@ class TrainRequest:
         mode = options.get("mode", "fresh")
         if mode not in ("fresh", "warm"):
             raise UserInputError(f"mode must be 'fresh' or 'warm', got {mode!r}", field="options.mode")
-        config = dict(options.get("config") or {})
-        if not isinstance(config, dict):
-            raise UserInputError("options.config must be an object", field="options.config")
+        config = dict(config)
         for key in CONFIG_SHORTCUTS & set(options):
             config[key] = options[key]
         for key in ("seq_len", "stride", "max_seq_len"):

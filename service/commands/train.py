@@ -21,7 +21,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", type=Path, help="CSV or Parquet file: one long series, or many entities (--sequence-key)")
     p.add_argument("--name", required=True, help="model name (letters, digits, _ - .)")
     add_store(p)
-    p.add_argument("--model", dest="model_type", choices=["timegan", "crnngan"], default="timegan")
+    p.add_argument(
+        "--model",
+        dest="model_type",
+        choices=["timegan", "crnngan"],
+        default=None,
+        help="default: the --config file's model_type, else timegan",
+    )
     g = p.add_argument_group("schema")
     g.add_argument("--sequence-key", help="column identifying entities (each entity is one sequence)")
     g.add_argument("--time-column", help="datetime column (auto-detected when unambiguous)")
@@ -45,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    options: dict[str, Any] = {"model_type": args.model_type}
+    options: dict[str, Any] = {} if args.model_type is None else {"model_type": args.model_type}
     for key in (
         "sequence_key",
         "time_column",

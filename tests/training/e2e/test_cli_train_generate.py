@@ -164,3 +164,20 @@ def test_evaluate_scores_a_generated_file_like_the_model_itself(
     pd.read_parquet(synth).drop(columns=["load_kw"]).to_csv(broken, index=False)
     assert main(["evaluate", "energy", "--synthetic", str(broken), "--out", str(from_file), *common]) == 2
     assert "missing column(s) 'load_kw'" in capsys.readouterr().err
+
+
+def test_train_takes_the_model_type_from_the_config_file(
+    energy_store: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    csv, _ = energy_store
+    store = tmp_path / "store"
+    config = tmp_path / "crnngan.json"
+    config.write_text(json.dumps({"model_type": "crnngan", "hidden_dim": 8}))
+    base = ["train", str(csv), "--sequence-key", "meter_id", "--store", str(store), "--config", str(config), *TINY]
+    assert main([*base, "--name", "from_file"]) == 0
+    manifest = json.loads((store / "from_file" / "v1" / "manifest.json").read_text())
+    assert manifest["config"]["model_type"] == "crnngan" and manifest["config"]["hidden_dim"] == 8
+
+    assert main([*base, "--name", "conflict", "--model", "timegan"]) == 2
+    assert "disagrees with the config's model_type 'crnngan'" in capsys.readouterr().err
+    assert not (store / "conflict").exists()

@@ -49,8 +49,8 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: str = "timegan",
-        config_file: Path | None = None) -> dict:
+def run(name: str, minutes: float, seed: int, steps_scale: float, settings: dict) -> dict:
+    """`settings`: config fields with `model_type` (budget and seed are set here)."""
     from service.artifacts.runtime import LoadedModel
     from training import CRNNGAN, SchemaOptions, TimeGAN
     from training.config import config_from_dict
@@ -65,10 +65,8 @@ def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: st
     else:
         data, options = STOCKS, SchemaOptions()
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
-    settings = json.loads(config_file.read_text()) if config_file else {"model_type": model_type}
     config = config_from_dict({**settings, "max_minutes": minutes, "seed": seed})
-    model_type = config.model_type
-    estimator = TimeGAN(config) if model_type == "timegan" else CRNNGAN(config)  # type: ignore[arg-type]
+    estimator = TimeGAN(config) if config.model_type == "timegan" else CRNNGAN(config)  # type: ignore[arg-type]
     model = estimator.fit(data, options, progress=False, log=print)
     train_wall, train_cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +89,7 @@ def run(name: str, minutes: float, seed: int, steps_scale: float, model_type: st
         floor = predictive_train_on_real(real_x, steps=pred_steps, repeats=5, seed=seed)
     return {
         "dataset": name,
-        "model": model_type,
+        "model": config.model_type,
         "config": config.to_dict(),
         "real_sequences": int(real.n_sequences),
         "synthetic_sequences": int(synth.n_sequences),
@@ -118,14 +116,15 @@ def main() -> None:
     parser.add_argument("--eval-steps-scale", type=float, default=1.0, help="scale the protocol's steps (1 = paper)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "fidelity.json")
     args = parser.parse_args()
+    settings = json.loads(args.config.read_text()) if args.config else {"model_type": args.model}
     results = []
     for name in args.datasets:
-        result = run(name, args.minutes, args.seed, args.eval_steps_scale, args.model, args.config)
+        result = run(name, args.minutes, args.seed, args.eval_steps_scale, settings)
         results.append(result)
         print(json.dumps(result, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
-    suffix = "" if results[0]["model"] == "timegan" else f"-{results[0]['model']}"
+    suffix = "" if settings["model_type"] == "timegan" else f"-{settings['model_type']}"
     previous.update({r["dataset"] + suffix: r for r in results})
     args.out.write_text(json.dumps(previous, indent=2) + "\n")
     print("\n| data set | disc (mean ± std) | pred (mean ± std) | train-on-real pred | train wall / CPU |")

@@ -97,7 +97,7 @@ class GANConfig:
         _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
         _non_negative(self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight",
                              "acf_weight"))
-        _require(self, "static_noise", isinstance(self.static_noise, bool), "true or false")
+        _bools(self, ("static_noise",))
         _require(self, "ema_decay", self.ema_decay is None or (_is_number(self.ema_decay)
                                                            and 0.0 <= self.ema_decay < 1.0), "in [0, 1) or null")
 
@@ -135,23 +135,14 @@ class GANConfig:
 class TimeGANConfig(GANConfig):
     """TimeGAN (Yoon et al. 2019), following the reference code jsyoon0823/TimeGAN, tuned for CPU budgets.
 
-    The reference needs ~10,000 joint iterations for a stocks discriminative score of ~0.20 (50,000 for
-    ~0.13); 2 CPU cores manage 3,000-6,000 in 10 minutes, so the defaults buy quality per second.
-    Each choice below was measured on the stocks data (post-hoc discriminative score, lower is better,
-    ~0.05 run-to-run noise):
-
-    - Networks: hidden 24 (the reference's), LSTM (oneDNN-accelerated on CPU, ~1.6x faster than GRU),
-      2 layers instead of 3 (~1.4x more iterations per second; 3 layers scored no better at equal time).
-    - `skip_connections`: a linear input->output path in the embedder, recovery, generator and
-      supervisor stacks (see `RNNStack`); the autoencoder reaches a usable precision 3x faster.
-    - `static_noise`: the generator also sees step 0's noise at every step (see
-      `TimeGANNetworks.generate_latent`): 0.16 vs 0.23 after 2,500 joint iterations.
-    - `diff_moment_weight`, `within_std_weight`: besides the reference's moment loss on values, match
-      the spread of step-to-step changes and of each sequence's own std. The adversarial signal alone
-      left generated windows 2-4x too jittery within this budget (0.35 -> 0.23 with the first).
+    Where the defaults differ from the reference, each to buy quality per second of a 10-minute CPU budget
+    (why and what was measured: docs/TRAINING.md, BENCHMARKS.md): `num_layers` 2 instead of 3 (more
+    joint iterations per second), `skip_connections` (a linear input->output path in the embedder,
+    recovery, generator and supervisor stacks, see `RNNStack`), `static_noise` (see `GANConfig`), and
+    `diff_moment_weight`/`within_std_weight` beside the reference's moment loss on values.
 
     Phases: `embedding_steps` autoencoder, `supervised_steps` next-step supervisor (teacher forcing on
-    real latents), `joint_steps` adversarial; without `max_minutes` the step counts rule (~15 minutes on
+    real latents), `joint_steps` adversarial; without `max_minutes` the step counts rule (~19 minutes on
     one thread). With `max_minutes` the budget is split by `phase_fractions` (time a phase leaves unused
     flows on to later phases); the joint phase gets most, since the first two converge quickly.
     Loss weights (the reference's): generator loss = adv + `gamma`*adv_on_latent
@@ -188,7 +179,7 @@ class TimeGANConfig(GANConfig):
         _ints(self, ("g_steps_per_iter",), minimum=1)
         _non_negative(self, ("gamma", "supervised_weight", "recon_weight", "embed_supervised_weight",
                              "d_threshold", "gp_weight"))
-        _require(self, "skip_connections", isinstance(self.skip_connections, bool), "true or false")
+        _bools(self, ("skip_connections",))
 
     def architecture(self) -> dict[str, Any]:
         return {**super().architecture(), "skip_connections": self.skip_connections}
@@ -223,7 +214,7 @@ class CRNNGANConfig(GANConfig):
         super().__post_init__()
         _ints(self, ("steps",), minimum=0)
         _ints(self, ("d_steps",), minimum=1)
-        _require(self, "feature_matching", isinstance(self.feature_matching, bool), "true or false")
+        _bools(self, ("feature_matching",))
         _non_negative(self, ("gp_weight",))
 
 
@@ -266,6 +257,11 @@ def _ints(config: GANConfig, names: tuple[str, ...], minimum: int) -> None:
     for name in names:
         value = getattr(config, name)
         _require(config, name, _is_int(value) and value >= minimum, f"an integer >= {minimum}")
+
+
+def _bools(config: GANConfig, names: tuple[str, ...]) -> None:
+    for name in names:
+        _require(config, name, isinstance(getattr(config, name), bool), "true or false")
 
 
 def _non_negative(config: GANConfig, names: tuple[str, ...]) -> None:

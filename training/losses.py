@@ -200,8 +200,7 @@ def autocorrelation_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torc
     of valid steps only), averaged over the batch. Periodicity, smoothness and noise are what the moment
     terms cannot see: a generator can match every mean and std with the wrong period.
     """
-    lags = min(fake.size(1), real.size(1)) // 2
-    lags = min(lags, max_lag)
+    lags = min(fake.size(1) // 2, real.size(1) // 2, max_lag)
     if lags < 1:
         return fake.new_zeros(())
     return (_mean_acf(fake, fake_mask, lags) - _mean_acf(real, real_mask, lags)).abs().mean()

@@ -25,14 +25,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", default=None, help="model version (default: the active one)")
     p.add_argument("--out", type=Path, default=None, help="HTML report path (default: <name>-<version>-report.html)")
     p.add_argument("--json", dest="json_out", type=Path, default=None, help="metrics JSON path (default: beside --out)")
-    p.add_argument(
+    source = p.add_mutually_exclusive_group()  # a file decides its own number of sequences
+    source.add_argument(
         "--synthetic",
         type=Path,
         default=None,
         help="score this file (e.g. the output of `chronogan generate`) instead of sampling the model; "
         "its scores are not recorded in the manifest",
     )
-    p.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
+    source.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="fewer classifier steps and repeats (minutes -> seconds)")
     p.add_argument("--no-manifest", action="store_true", help="do not record the scores in the manifest")
@@ -66,8 +67,6 @@ def run(args: argparse.Namespace) -> int:
     schema = model.schema
     real = encode_real(args.data, schema)
     if args.synthetic is not None:
-        if args.n is not None:
-            raise UserInputError("--n and --synthetic exclude each other: the file decides how many sequences")
         table = synthetic_table(args.synthetic, schema)
     else:
         table = model.generate(args.n or real.n_sequences, seed=args.seed)

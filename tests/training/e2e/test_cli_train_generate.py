@@ -164,6 +164,9 @@ def test_evaluate_scores_a_generated_file_like_the_model_itself(
     pd.read_parquet(synth).drop(columns=["load_kw"]).to_csv(broken, index=False)
     assert main(["evaluate", "energy", "--synthetic", str(broken), "--out", str(from_file), *common]) == 2
     assert "missing column(s) 'load_kw'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # the file decides how many sequences: --n makes no sense
+        main(["evaluate", "energy", "--synthetic", str(synth), "--n", "5", "--out", str(from_file), *common])
+    assert exit_info.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
 
 
 def test_train_takes_the_model_type_from_the_config_file(

@@ -9,13 +9,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
     CHRONOGAN_STORE=/data/models CHRONOGAN_HOST=0.0.0.0 CHRONOGAN_PORT=8000
 WORKDIR /app
 RUN useradd --create-home --uid 10001 chronogan && mkdir -p /data/models && chown chronogan /data/models
-COPY pyproject.toml README.md constraints.txt ./
+COPY pyproject.toml setup.py README.md constraints.txt ./
+COPY chronogan ./chronogan
 COPY service ./service
-COPY training ./training
 
 FROM base AS serve
+# Only what serving needs is copied: setup.py builds the wheel without `chronogan.training` when training/ is absent.
 # The base dependencies are exactly the serving side: fastapi, onnxruntime, numpy, pandas, pyarrow. No torch.
-RUN pip install -c constraints.txt . && python -c "import importlib.util as u; assert u.find_spec('torch') is None"
+RUN pip install -c constraints.txt . && python -c "import importlib.util as u; assert u.find_spec('torch') is None and u.find_spec('chronogan.training') is None"
 USER chronogan
 VOLUME ["/data/models"]
 EXPOSE 8000
@@ -23,6 +24,7 @@ HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http:/
 CMD ["chronogan", "serve"]
 
 FROM base AS full
+COPY training ./training
 RUN pip install -c constraints.txt --extra-index-url https://download.pytorch.org/whl/cpu ".[train]"
 USER chronogan
 VOLUME ["/data/models"]

@@ -35,7 +35,7 @@ PUBLISHED = {
 
 
 def sines_table(seed: int) -> pd.DataFrame:
-    from training.evaluation.datasets import sines
+    from chronogan.training.evaluation.datasets import sines
 
     x = sines(n=10000, seq_len=24, dim=5, seed=seed)
     n, t, f = x.shape
@@ -51,13 +51,14 @@ def cpu_seconds() -> float:
 
 def run(name: str, minutes: float, seed: int, steps_scale: float, settings: dict) -> dict:
     """`settings`: config fields with `model_type` (budget and seed are set here)."""
-    from service.artifacts.runtime import LoadedModel
-    from training import CRNNGAN, SchemaOptions, TimeGAN
-    from training.config import config_from_dict
-    from training.evaluation.discriminative import discriminative_score
-    from training.evaluation.predictive import predictive_score, predictive_train_on_real
-    from training.quality import EVAL_THREADS, encode_real, encode_synthetic
-    from training.trainer.threads import torch_threads
+    from chronogan.training import CRNNGAN, SchemaOptions, TimeGAN
+    from chronogan.training.config import config_from_dict
+    from chronogan.training.evaluation.discriminative import discriminative_score
+    from chronogan.training.evaluation.predictive import predictive_score, predictive_train_on_real
+    from chronogan.training.quality import EVAL_THREADS, encode_real, encode_synthetic
+    from chronogan.training.trainer.threads import torch_threads
+
+    from chronogan.artifacts.runtime import LoadedModel
 
     if name == "sines":
         data: pd.DataFrame | Path = sines_table(seed)

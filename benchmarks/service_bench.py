@@ -51,14 +51,14 @@ TARGETS = {"p50_ms": 5.0, "p99_ms": 25.0, "rps": 300.0, "batch_s": 60.0, "batch_
 # -- setup ---------------------------------------------------------------------------------------------
 def ensure_model(store: Path) -> Path:
     """The active version of `stocks` in `store`, trained now if the store has none."""
-    from service.artifacts.store import ModelStore
+    from chronogan.artifacts.store import ModelStore
 
     models = ModelStore(store)
     try:
         return models.version_dir(MODEL, models.resolve(MODEL))
     except Exception:  # no such model yet: train one (about 15 s)
         pass
-    from training.api import train_version
+    from chronogan.training.api import train_version
 
     version, _ = train_version(STOCKS, name=MODEL, store=store, options={"max_minutes": 0.2, "evaluate": False})
     return models.version_dir(MODEL, version)
@@ -84,7 +84,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
-        cmd = [sys.executable, "-m", "service.cli", "serve", "--no-worker", "--host", "127.0.0.1"]
+        cmd = [sys.executable, "-m", "chronogan.cli", "serve", "--no-worker", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
             [*cmd, "--port", str(self.port)],
             env=child_env(store),
@@ -204,9 +204,9 @@ def bench_throughput(url: str, clients: int, duration: float, n_sequences: int) 
 
 # -- 3. batch job --------------------------------------------------------------------------------------
 def batch_child(version_dir: Path, n: int, out: Path, seed: int) -> None:
-    """What `service.jobs.batch.run_batch` does, minus the job bookkeeping; prints JSON for the parent."""
-    from service.artifacts.runtime import LoadedModel
-    from service.artifacts.tables import ChunkedTableWriter
+    """What `chronogan.service.jobs.batch.run_batch` does, minus the job bookkeeping; prints JSON for the parent."""
+    from chronogan.artifacts.runtime import LoadedModel
+    from chronogan.artifacts.tables import ChunkedTableWriter
 
     started = time.perf_counter()
     model = LoadedModel.load(version_dir)
@@ -257,9 +257,9 @@ def bench_batch(version_dir: Path, n: int, work: Path) -> dict[str, Any]:
 def bench_engines(version_dir: Path, batch: int, repeats: int) -> dict[str, Any]:
     import numpy as np
     import torch
+    from chronogan.training.estimator import load
 
-    from service.artifacts.runtime import LoadedModel
-    from training.estimator import load
+    from chronogan.artifacts.runtime import LoadedModel
 
     onnx_model = LoadedModel.load(version_dir)
     # Same number of threads on both sides, or the ratio measures thread settings (torch's default
@@ -314,22 +314,31 @@ def print_table(results: dict[str, Any]) -> None:
     thr = results.get("throughput")
     if thr:
         rows.append(
-            (f"{thr['clients']} clients, {thr['duration_s']:.0f} s", f"{thr['rps']:.1f} req/s, {thr['errors']} errors",
-             f">= {TARGETS['rps']:.0f} req/s, 0 errors")
+            (
+                f"{thr['clients']} clients, {thr['duration_s']:.0f} s",
+                f"{thr['rps']:.1f} req/s, {thr['errors']} errors",
+                f">= {TARGETS['rps']:.0f} req/s, 0 errors",
+            )
         )
     batch = results.get("batch")
     if batch:
         rows += [
-            (f"batch {batch['n_sequences']:,} seq -> Parquet", f"{batch['wall_s']:.1f} s",
-             f"<= {TARGETS['batch_s']} s"),
+            (
+                f"batch {batch['n_sequences']:,} seq -> Parquet",
+                f"{batch['wall_s']:.1f} s",
+                f"<= {TARGETS['batch_s']} s",
+            ),
             ("batch peak RSS", f"{batch['peak_rss_mb']:.0f} MB", f"<= {TARGETS['batch_rss_mb']:.0f} MB"),
         ]
     eng = results.get("engines")
     if eng:
         rows.append(
-            (f"generator, batch {eng['batch']}",
-             f"ORT {eng['onnxruntime_seq_per_s']:,.0f} seq/s, torch {eng['torch_seq_per_s']:,.0f} seq/s "
-             f"(x{eng['ratio_onnx_over_torch']:.2f})", "")
+            (
+                f"generator, batch {eng['batch']}",
+                f"ORT {eng['onnxruntime_seq_per_s']:,.0f} seq/s, torch {eng['torch_seq_per_s']:,.0f} seq/s "
+                f"(x{eng['ratio_onnx_over_torch']:.2f})",
+                "",
+            )
         )
     width = max(len(r[0]) for r in rows) if rows else 0
     mid = max(len(r[1]) for r in rows) if rows else 0

@@ -1,6 +1,6 @@
 """chronogan's training package: `TimeGAN`, `CRNNGAN`, their configs, and `load`.
 
-Attributes are imported lazily so that the torch-free parts (`training.data`, used by the service to
+Attributes are imported lazily so that the torch-free parts (`chronogan.training.data`, used by the service to
 validate uploads) can be imported without PyTorch installed.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 _EXPORTS = {
-    "TimeGAN": "training.estimator",
-    "CRNNGAN": "training.estimator",
-    "load": "training.estimator",
-    "TimeGANConfig": "training.config",
-    "CRNNGANConfig": "training.config",
-    "GANConfig": "training.config",
-    "SchemaOptions": "training.data.options",
+    "TimeGAN": "chronogan.training.estimator",
+    "CRNNGAN": "chronogan.training.estimator",
+    "load": "chronogan.training.estimator",
+    "TimeGANConfig": "chronogan.training.config",
+    "CRNNGANConfig": "chronogan.training.config",
+    "GANConfig": "chronogan.training.config",
+    "SchemaOptions": "chronogan.training.data.options",
 }
 
 __all__ = list(_EXPORTS)
@@ -26,4 +26,4 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'training' has no attribute {name!r}")
+    raise AttributeError(f"module 'chronogan.training' has no attribute {name!r}")

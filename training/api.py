@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.artifacts.errors import UserInputError
-from service.artifacts.store import ModelStore, validate_model_name
-from training.config import CONFIG_CLASSES, GANConfig
-from training.data.options import SchemaOptions
+from chronogan.training.config import CONFIG_CLASSES, GANConfig
+from chronogan.training.data.options import SchemaOptions
+
+from chronogan.artifacts.errors import UserInputError
+from chronogan.artifacts.store import ModelStore, validate_model_name
 
 SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
 CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
@@ -87,8 +88,8 @@ class TrainRequest:
 
 def validate_upload(path: Path, options: dict[str, Any] | None = None) -> None:
     """Torch-free check of a training file and options: raises UserInputError listing every problem."""
-    from training.data.infer import prepare_table
-    from training.data.io import read_table
+    from chronogan.training.data.infer import prepare_table
+    from chronogan.training.data.io import read_table
 
     request = TrainRequest.from_options(options)
     config = request.build_config()
@@ -116,7 +117,7 @@ def train_version(
     """Train on `path` and publish a new version of `name`. Nothing is written unless training and export
     succeed. The version is activated when `activate` is true, or when None and the model has no active
     version yet. Returns (version, metrics)."""
-    from training.estimator import SyntheticSeriesModel, load
+    from chronogan.training.estimator import SyntheticSeriesModel, load
 
     validate_model_name(name)
     request = TrainRequest.from_options(options)
@@ -157,7 +158,7 @@ def train_version(
 
 
 def _model_class(model_type: str) -> type:
-    from training.estimator import CRNNGAN, TimeGAN
+    from chronogan.training.estimator import CRNNGAN, TimeGAN
 
     return {"timegan": TimeGAN, "crnngan": CRNNGAN}[model_type]
 
@@ -165,6 +166,6 @@ def _model_class(model_type: str) -> type:
 def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:
     """A quick discriminative score of the fitted model against its training data, stored in the manifest
     (the service shows it and the retrain quality gate compares it)."""
-    from training.quality import quick_discriminative
+    from chronogan.training.quality import quick_discriminative
 
     return quick_discriminative(model, path, schema_options)

@@ -37,13 +37,13 @@ class GANConfig:
     thread count changes floating-point summation order). Use 2 on a dedicated machine, ideally with
     OMP_WAIT_POLICY=PASSIVE in the environment.
     `ema_decay`: the generation path is returned with an exponential moving average of its weights
-    (see `training.trainer.ema`); None or 0 returns the last weights instead.
+    (see `chronogan.training.trainer.ema`); None or 0 returns the last weights instead.
     `static_noise`: the generator also sees step 0's noise at every step, a per-sequence random vector
     for what stays constant over a sequence (its level), so the per-step noise only has to explain the
     moves (as DoppelGANger splits its noise). Without it, both generators had to carry the level from
     step 0 through their recurrent state, and on the stocks data they produced far too little spread
     across sequences within a CPU budget.
-    Statistic matching in the generator loss (`training.trainer.statistics`; 0 turns a term off):
+    Statistic matching in the generator loss (`chronogan.training.trainer.statistics`; 0 turns a term off):
     `moment_weight` batch mean/std per step and feature (TimeGAN's moment loss, weight 100 as in its
     reference), `diff_moment_weight` the same for step-to-step changes, `within_std_weight` each
     sequence's std over time, `change_corr_weight` the correlation matrix of consecutive changes,
@@ -81,25 +81,50 @@ class GANConfig:
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
         self.betas = (float(self.betas[0]), float(self.betas[1]))
-        _ints(self, ("seq_len", "stride", "max_seq_len", "batch_size", "hidden_dim", "num_layers",
-                     "log_every", "checkpoint_every"), minimum=1)
+        _ints(
+            self,
+            (
+                "seq_len",
+                "stride",
+                "max_seq_len",
+                "batch_size",
+                "hidden_dim",
+                "num_layers",
+                "log_every",
+                "checkpoint_every",
+            ),
+            minimum=1,
+        )
         _ints(self, ("num_threads",), minimum=1)
-        _require(self, "noise_dim", self.noise_dim is None or (_is_int(self.noise_dim) and self.noise_dim > 0),
-                 "positive or null")
+        _require(
+            self,
+            "noise_dim",
+            self.noise_dim is None or (_is_int(self.noise_dim) and self.noise_dim > 0),
+            "positive or null",
+        )
         _require(self, "cell", self.cell in CELLS, f"one of {CELLS}")
         _require(self, "loss", self.loss in LOSSES, f"one of {LOSSES}")
         _require(self, "conditioning", self.conditioning in CONDITIONINGS, f"one of {CONDITIONINGS}")
         for name in ("lr_g", "lr_d"):
             _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) > 0, "positive")
         _require(self, "betas", all(0.0 <= b < 1.0 for b in self.betas), "two numbers in [0, 1)")
-        _require(self, "max_minutes", self.max_minutes is None or (_is_number(self.max_minutes)
-                                                             and self.max_minutes > 0), "positive or null")
+        _require(
+            self,
+            "max_minutes",
+            self.max_minutes is None or (_is_number(self.max_minutes) and self.max_minutes > 0),
+            "positive or null",
+        )
         _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
-        _non_negative(self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight",
-                             "acf_weight"))
+        _non_negative(
+            self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight", "acf_weight")
+        )
         _bools(self, ("static_noise",))
-        _require(self, "ema_decay", self.ema_decay is None or (_is_number(self.ema_decay)
-                                                           and 0.0 <= self.ema_decay < 1.0), "in [0, 1) or null")
+        _require(
+            self,
+            "ema_decay",
+            self.ema_decay is None or (_is_number(self.ema_decay) and 0.0 <= self.ema_decay < 1.0),
+            "in [0, 1) or null",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict, including `model_type` so `config_from_dict` can pick the class."""
@@ -126,9 +151,15 @@ class GANConfig:
 
     def architecture(self) -> dict[str, Any]:
         """The fields that fix the networks' shapes: a checkpoint must match them to be resumed."""
-        return {"model_type": self.model_type, "hidden_dim": self.hidden_dim, "num_layers": self.num_layers,
-                "cell": self.cell, "noise_dim": self.noise_dim, "conditioning": self.conditioning,
-                "static_noise": self.static_noise}
+        return {
+            "model_type": self.model_type,
+            "hidden_dim": self.hidden_dim,
+            "num_layers": self.num_layers,
+            "cell": self.cell,
+            "noise_dim": self.noise_dim,
+            "conditioning": self.conditioning,
+            "static_noise": self.static_noise,
+        }
 
 
 @dataclass
@@ -172,13 +203,18 @@ class TimeGANConfig(GANConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _require(self, "phase_fractions", len(self.phase_fractions) == 3
-                 and all(_is_number(f) and f > 0 for f in self.phase_fractions), "three positive numbers")
+        _require(
+            self,
+            "phase_fractions",
+            len(self.phase_fractions) == 3 and all(_is_number(f) and f > 0 for f in self.phase_fractions),
+            "three positive numbers",
+        )
         self.phase_fractions = tuple(float(f) for f in self.phase_fractions)  # type: ignore[assignment]
         _ints(self, ("embedding_steps", "supervised_steps", "joint_steps"), minimum=0)
         _ints(self, ("g_steps_per_iter",), minimum=1)
-        _non_negative(self, ("gamma", "supervised_weight", "recon_weight", "embed_supervised_weight",
-                             "d_threshold", "gp_weight"))
+        _non_negative(
+            self, ("gamma", "supervised_weight", "recon_weight", "embed_supervised_weight", "d_threshold", "gp_weight")
+        )
         _bools(self, ("skip_connections",))
 
     def architecture(self) -> dict[str, Any]:
@@ -275,5 +311,14 @@ def _require(config: GANConfig, name: str, ok: bool, what: str) -> None:
         raise ValueError(f"config field {name!r} must be {what}, got {getattr(config, name)!r}")
 
 
-__all__ = ["GANConfig", "TimeGANConfig", "CRNNGANConfig", "CONFIG_CLASSES", "config_from_dict", "config_from_saved",
-           "CellType", "LossName", "Conditioning"]
+__all__ = [
+    "GANConfig",
+    "TimeGANConfig",
+    "CRNNGANConfig",
+    "CONFIG_CLASSES",
+    "config_from_dict",
+    "config_from_saved",
+    "CellType",
+    "LossName",
+    "Conditioning",
+]

@@ -17,23 +17,23 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import torch
+from chronogan.training.config import CRNNGANConfig, GANConfig, TimeGANConfig, config_from_saved
+from chronogan.training.data.encode import encode_prepared
+from chronogan.training.data.infer import prepare_table
+from chronogan.training.data.io import read_table
+from chronogan.training.data.options import SchemaOptions
+from chronogan.training.export import OutputGraph, export_onnx, verify_onnx
+from chronogan.training.models import build_networks
+from chronogan.training.models.spec import DataSpec
+from chronogan.training.state_files import load_tree, save_tree
+from chronogan.training.trainer import train_networks
 from torch import nn
 
-from service.artifacts.conditions import cond_dim as schema_cond_dim
-from service.artifacts.errors import UserInputError
-from service.artifacts.manifest import GRAPH_FILE, MANIFEST_FILE, GraphSpec, Manifest, checksum_folder
-from service.artifacts.runtime import SequenceGenerator, draw_seed
-from service.artifacts.schema import TableSchema
-from training.config import CRNNGANConfig, GANConfig, TimeGANConfig, config_from_saved
-from training.data.encode import encode_prepared
-from training.data.infer import prepare_table
-from training.data.io import read_table
-from training.data.options import SchemaOptions
-from training.export import OutputGraph, export_onnx, verify_onnx
-from training.models import build_networks
-from training.models.spec import DataSpec
-from training.state_files import load_tree, save_tree
-from training.trainer import train_networks
+from chronogan.artifacts.conditions import cond_dim as schema_cond_dim
+from chronogan.artifacts.errors import UserInputError
+from chronogan.artifacts.manifest import GRAPH_FILE, MANIFEST_FILE, GraphSpec, Manifest, checksum_folder
+from chronogan.artifacts.runtime import SequenceGenerator, draw_seed
+from chronogan.artifacts.schema import TableSchema
 
 CHECKPOINT_DIR = "checkpoint"
 
@@ -87,7 +87,7 @@ class SyntheticSeriesModel:
     ) -> SyntheticSeriesModel:
         """Infer the schema, encode and train. `warm_start` starts from another model's weights (same schema)."""
         if isinstance(data, str | Path):
-            from training.data.io import file_fingerprint
+            from chronogan.training.data.io import file_fingerprint
 
             self.data_fingerprint = file_fingerprint(Path(data))
             data = read_table(data)

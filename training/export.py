@@ -17,10 +17,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import torch
+from chronogan.training.data.encode import feature_layout
 from torch import nn
 
-from service.artifacts.schema import TableSchema
-from training.data.encode import feature_layout
+from chronogan.artifacts.schema import TableSchema
 
 OPSET = 17
 

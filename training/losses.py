@@ -42,8 +42,9 @@ class AdversarialLoss:
     def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def d_loss(self, real_logits: torch.Tensor, real_mask: torch.Tensor, fake_logits: torch.Tensor,
-               fake_mask: torch.Tensor) -> torch.Tensor:
+    def d_loss(
+        self, real_logits: torch.Tensor, real_mask: torch.Tensor, fake_logits: torch.Tensor, fake_mask: torch.Tensor
+    ) -> torch.Tensor:
         return self.d_term(real_logits, real_mask, True) + self.d_term(fake_logits, fake_mask, False)
 
     def collapsed(self, d_term_mean: float) -> bool:
@@ -121,9 +122,7 @@ class WGANGPLoss(AdversarialLoss):
         return -d_term_mean > self.dominance
 
 
-LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {
-    c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss)
-}
+LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss)}
 
 
 def adversarial_loss(name: str) -> AdversarialLoss:
@@ -132,8 +131,9 @@ def adversarial_loss(name: str) -> AdversarialLoss:
     return LOSS_CLASSES[name]()
 
 
-def gradient_penalty(critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
-                     mask: torch.Tensor) -> torch.Tensor:
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
     """WGAN-GP penalty E[(||grad_x critic(x_mix)|| - 1)^2] on random interpolates of real and fake.
 
     `critic(x) -> [B, T]` per-step logits; its masked mean per sequence is differentiated, and the
@@ -155,8 +155,9 @@ def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tenso
     return masked_mean((prediction - target) ** 2, _feature_mask(mask, prediction))
 
 
-def moment_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
-                real_mask: torch.Tensor) -> torch.Tensor:
+def moment_loss(
+    fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor, real_mask: torch.Tensor
+) -> torch.Tensor:
     """TimeGAN's moment loss: mean |std_fake - std_real| + mean |mean_fake - mean_real|, the moments taken
     across the batch for each (step, feature) over valid entries (as the reference's
     `tf.nn.moments(x, [0])`); steps valid in neither batch are left out."""
@@ -175,8 +176,9 @@ def _batch_moments(x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, t
     return mean, torch.sqrt(var + 1e-6), count
 
 
-def within_std_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
-                    real_mask: torch.Tensor) -> torch.Tensor:
+def within_std_loss(
+    fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor, real_mask: torch.Tensor
+) -> torch.Tensor:
     """|mean over sequences of each feature's std over time|, fake vs real, averaged over features."""
     return (_mean_within_std(fake, fake_mask) - _mean_within_std(real, real_mask)).abs().mean()
 
@@ -192,8 +194,9 @@ def _mean_within_std(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 ACF_MAX_LAG = 32
 
 
-def autocorrelation_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
-                         real_mask: torch.Tensor, max_lag: int = ACF_MAX_LAG) -> torch.Tensor:
+def autocorrelation_loss(
+    fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor, real_mask: torch.Tensor, max_lag: int = ACF_MAX_LAG
+) -> torch.Tensor:
     """Mean |ACF_fake - ACF_real| over features and lags 1..min(T // 2, max_lag).
 
     ACF: each sequence's own autocorrelation per feature (centred on its own mean over valid steps, pairs
@@ -215,8 +218,9 @@ def _mean_acf(x: torch.Tensor, mask: torch.Tensor, lags: int) -> torch.Tensor:
     return acf.mean(1)  # [lags, F]
 
 
-def change_correlation_loss(fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor,
-                            real_mask: torch.Tensor) -> torch.Tensor:
+def change_correlation_loss(
+    fake: torch.Tensor, real: torch.Tensor, fake_mask: torch.Tensor, real_mask: torch.Tensor
+) -> torch.Tensor:
     """Mean |difference| between the correlation matrices of consecutive step changes (d_t, d_{t+1}),
     fake vs real: how features move together, and lag-1 auto- and cross-correlation of the moves.
 
@@ -237,8 +241,9 @@ def _change_correlation(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return cov / (std.unsqueeze(0) * std.unsqueeze(1))
 
 
-def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor, real_mask: torch.Tensor,
-                          fake_mask: torch.Tensor) -> torch.Tensor:
+def feature_matching_loss(
+    real_features: torch.Tensor, fake_features: torch.Tensor, real_mask: torch.Tensor, fake_mask: torch.Tensor
+) -> torch.Tensor:
     """Squared distance between the mean discriminator features of real and fake sequences
     (Salimans et al. 2016, used by C-RNN-GAN); real features are a fixed target."""
     real_mean = _mean_feature(real_features.detach(), real_mask)
@@ -262,7 +267,7 @@ def acgan_loss(class_logits: torch.Tensor, cond: torch.Tensor, blocks: list[tupl
     for start, end in blocks:
         width = end - start
         target = cond[:, start:end].argmax(1)
-        total = total + F.cross_entropy(class_logits[:, offset:offset + width], target)
+        total = total + F.cross_entropy(class_logits[:, offset : offset + width], target)
         offset += width
     return total
 

@@ -26,8 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-
-from training.losses import AdversarialLoss
+from chronogan.training.losses import AdversarialLoss
 
 _NOT_LOSSES = frozenset({"phase", "step", "elapsed_s", "monitor"})
 
@@ -43,9 +42,17 @@ def batch_diversity(x: torch.Tensor, mask: torch.Tensor) -> float:
 
 
 class TrainingMonitor:
-    def __init__(self, loss: AdversarialLoss, log: Callable[[str], None] | None = None, *, window: int = 5,
-                 min_diversity: float = 0.2, explode_factor: float = 1e3, reference_records: int = 3,
-                 grace_records: int = 10) -> None:
+    def __init__(
+        self,
+        loss: AdversarialLoss,
+        log: Callable[[str], None] | None = None,
+        *,
+        window: int = 5,
+        min_diversity: float = 0.2,
+        explode_factor: float = 1e3,
+        reference_records: int = 3,
+        grace_records: int = 10,
+    ) -> None:
         self.loss = loss
         self.log = log
         self.window = window
@@ -74,24 +81,37 @@ class TrainingMonitor:
         phase, step = record["phase"], record["step"]
         out: dict[str, Any] = {}
         already = len(self.warnings)
-        losses = {k: float(v) for k, v in record.items()
-                  if k not in _NOT_LOSSES and isinstance(v, int | float) and not isinstance(v, bool)}
+        losses = {
+            k: float(v)
+            for k, v in record.items()
+            if k not in _NOT_LOSSES and isinstance(v, int | float) and not isinstance(v, bool)
+        }
         self._check_explosion(phase, step, losses)
         self._records[phase] = self._records.get(phase, 0) + 1
         settled = self._records[phase] > self.grace_records
         d_term = losses.get("d")
         if d_term is not None:
             out["d_equilibrium"] = self.loss.equilibrium
-            self._streak("d_collapse", settled and self.loss.collapsed(d_term), phase, step,
-                         f"discriminator collapse: its loss per term is {d_term:.4g} vs equilibrium "
-                         f"{self.loss.equilibrium:.4g} ({self.loss.name}) for {self.window} records; the "
-                         "generator gets little signal (try a lower lr_d or more generator steps)")
+            self._streak(
+                "d_collapse",
+                settled and self.loss.collapsed(d_term),
+                phase,
+                step,
+                f"discriminator collapse: its loss per term is {d_term:.4g} vs equilibrium "
+                f"{self.loss.equilibrium:.4g} ({self.loss.name}) for {self.window} records; the "
+                "generator gets little signal (try a lower lr_d or more generator steps)",
+            )
         ratio = diversity_ratio
         if ratio is not None:
             out["diversity_ratio"] = ratio
-            self._streak("g_collapse", settled and ratio < self.min_diversity, phase, step,
-                         f"generator collapse: generated sequences vary {ratio:.2f}x as much as real ones "
-                         f"for {self.window} records (mode collapse)")
+            self._streak(
+                "g_collapse",
+                settled and ratio < self.min_diversity,
+                phase,
+                step,
+                f"generator collapse: generated sequences vary {ratio:.2f}x as much as real ones "
+                f"for {self.window} records (mode collapse)",
+            )
         if len(self.warnings) > already:
             out["warnings"] = self.warnings[already:]
         return out
@@ -114,8 +134,10 @@ class TrainingMonitor:
                 continue
             limit = self.explode_factor * max(1.0, statistics.median(early))
             if abs(value) > limit and self.stop_reason is None:
-                self.stop_reason = (f"diverged: loss {name!r} reached {value:.4g} at {phase} step {step}, "
-                                    f"over {self.explode_factor:g}x its early size")
+                self.stop_reason = (
+                    f"diverged: loss {name!r} reached {value:.4g} at {phase} step {step}, "
+                    f"over {self.explode_factor:g}x its early size"
+                )
                 self._warn(self.stop_reason)
 
     def _warn(self, message: str) -> None:
@@ -124,8 +146,12 @@ class TrainingMonitor:
             self.log(f"warning: {message}")
 
     def state_dict(self) -> dict[str, Any]:
-        return {"warnings": list(self.warnings), "streaks": dict(self._streaks), "records": dict(self._records),
-                "early": {k: list(v) for k, v in self._early.items()}}
+        return {
+            "warnings": list(self.warnings),
+            "streaks": dict(self._streaks),
+            "records": dict(self._records),
+            "early": {k: list(v) for k, v in self._early.items()},
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.warnings = list(state["warnings"])

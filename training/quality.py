@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from chronogan.training.data.encode import encode_generated, encode_prepared
+from chronogan.training.data.encoded import EncodedData
+from chronogan.training.data.infer import PreparedTable, prepare_table
+from chronogan.training.data.io import read_table
+from chronogan.training.data.layout import FeatureLayout
+from chronogan.training.data.options import SchemaOptions
+from chronogan.training.trainer.threads import torch_threads
 
-from service.artifacts.errors import UserInputError
-from service.artifacts.schema import TableSchema
-from training.data.encode import encode_generated, encode_prepared
-from training.data.encoded import EncodedData
-from training.data.infer import PreparedTable, prepare_table
-from training.data.io import read_table
-from training.data.layout import FeatureLayout
-from training.data.options import SchemaOptions
-from training.trainer.threads import torch_threads
+from chronogan.artifacts.errors import UserInputError
+from chronogan.artifacts.schema import TableSchema
 
 QUICK_STEPS = 500
 QUICK_REPEATS = 2
@@ -77,7 +77,7 @@ def quick_discriminative(
 ) -> dict[str, Any]:
     """A short discriminative score (fewer classifier steps than the paper's protocol), for the manifest
     and the retrain quality gate. `sample(n, seed)` defaults to the model's own `sample`."""
-    from training.evaluation.discriminative import discriminative_score
+    from chronogan.training.evaluation.discriminative import discriminative_score
 
     schema = model.schema
     real = encode_real(data, schema)

@@ -55,16 +55,16 @@ def load_tree(directory: str | os.PathLike[str], name: str) -> Any:
     """Inverse of `save_tree`: tensors come back on the CPU with their saved dtype and shape."""
     tensor_path, json_path = _paths(Path(directory), name)
     if not json_path.exists() or not tensor_path.exists():
-        raise FileNotFoundError(f"no saved state {name!r} in {directory} (need {json_path.name} and "
-                                f"{tensor_path.name})")
+        raise FileNotFoundError(
+            f"no saved state {name!r} in {directory} (need {json_path.name} and {tensor_path.name})"
+        )
     doc = json.loads(json_path.read_text())
     if doc.get("format") != _FORMAT:
         raise ValueError(f"{json_path}: unsupported state format {doc.get('format')!r}")
     with safe_open(str(tensor_path), framework="pt") as handle:
         token = (handle.metadata() or {}).get("token")
     if token != doc.get("token"):
-        raise ValueError(f"{json_path.name} and {tensor_path.name} come from different saves "
-                         "(interrupted write?)")
+        raise ValueError(f"{json_path.name} and {tensor_path.name} come from different saves (interrupted write?)")
     tensors = load_file(str(tensor_path))
     return _decode(doc["tree"], tensors)
 

@@ -24,14 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=60, help="generated cases per operation and mode")
     args = parser.parse_args(argv)
 
+    from chronogan.service.api.main import create_app
+    from chronogan.training.api import train_version
+    from chronogan.training.data.samples import energy_meters
     from fastapi.testclient import TestClient
 
-    from service.api.main import create_app
-    from service.artifacts.tables import write_table
+    from chronogan.artifacts.tables import write_table
+    from tests.helpers import MODEL, TINY, fixed_quality, make_settings
     from tests.reliability.fuzzing import FuzzReport, fuzz
-    from tests.service.helpers import MODEL, TINY, fixed_quality, make_settings
-    from training.api import train_version
-    from training.data.samples import energy_meters
 
     with tempfile.TemporaryDirectory(prefix="chronogan-fuzz-") as tmp:
         data = Path(tmp) / "energy.csv"

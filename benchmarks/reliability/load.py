@@ -68,8 +68,12 @@ class LoadResult:
             "errors": self.errors,
             "requests_per_s": round(self.requests / self.duration_s, 1) if self.duration_s else 0,
             "by_kind": dict(self.by_kind),
-            "latency_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": round(lat[-1], 1) if lat else 0,
-                           "mean": round(statistics.fmean(lat), 1) if lat else 0},
+            "latency_ms": {
+                "p50": pct(0.50),
+                "p99": pct(0.99),
+                "max": round(lat[-1], 1) if lat else 0,
+                "mean": round(statistics.fmean(lat), 1) if lat else 0,
+            },
             "rss_api_mb": rss(self.rss_api_mb),
             "rss_worker_mb": rss(self.rss_worker_mb),
             "jobs": self.jobs,
@@ -159,8 +163,7 @@ def start_background_jobs(url: str, model: str, api_key: str, csv: bytes | None,
     batch.raise_for_status()
     ids.append(batch.json()["id"])
     if csv is not None:
-        options = {"sequence_key": "meter_id", "max_minutes": 0.5, "hidden_dim": 8, "num_layers": 1,
-                   "evaluate": False}
+        options = {"sequence_key": "meter_id", "max_minutes": 0.5, "hidden_dim": 8, "num_layers": 1, "evaluate": False}
         retrain = httpx.post(
             f"{url}/v1/models/{model}/retrain",
             files={"file": ("energy.csv", csv, "text/csv")},
@@ -175,10 +178,11 @@ def start_background_jobs(url: str, model: str, api_key: str, csv: bytes | None,
 
 def _own_server(workdir: Path) -> tuple[Any, bytes]:
     """Train a tiny model into a fresh store and start `chronogan serve` on loopback."""
-    from service.artifacts.tables import table_bytes
-    from tests.service.helpers import MODEL, TINY, ServeProcess, fixed_quality
-    from training.api import train_version
-    from training.data.samples import energy_meters
+    from chronogan.training.api import train_version
+    from chronogan.training.data.samples import energy_meters
+
+    from chronogan.artifacts.tables import table_bytes
+    from tests.helpers import MODEL, TINY, ServeProcess, fixed_quality
 
     csv = table_bytes(energy_meters(n_entities=16, seed=0), "csv")
     data = workdir / "energy.csv"
@@ -203,14 +207,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="chronogan-load-") as tmp:
         server, csv = _own_server(Path(tmp))
         try:
-            from tests.service.helpers import MODEL
+            from tests.helpers import MODEL
 
             job_ids = start_background_jobs(
                 server.url, MODEL, "load-key", None if args.no_retrain else csv, args.batch_sequences
             )
             result = asyncio.run(
-                drive(server.url, clients=args.clients, duration=args.duration, model=MODEL, job_ids=job_ids,
-                      api_pid=server.proc.pid)
+                drive(
+                    server.url,
+                    clients=args.clients,
+                    duration=args.duration,
+                    model=MODEL,
+                    job_ids=job_ids,
+                    api_pid=server.proc.pid,
+                )
             )
         finally:
             server.stop()

@@ -5,16 +5,13 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
+from chronogan.service.api.deps import ServicesDep
+from chronogan.service.api.errors import ApiError
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
-from service.api.deps import ServicesDep
-from service.api.errors import ApiError
-
 API_KEY_HEADER = "X-API-Key"
-_scheme = APIKeyHeader(
-    name=API_KEY_HEADER, auto_error=False, description="Required when the server has a key."
-)
+_scheme = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="Required when the server has a key.")
 
 
 def require_api_key(services: ServicesDep, key: Annotated[str | None, Security(_scheme)] = None) -> None:

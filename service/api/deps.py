@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from chronogan.service.api.metrics import Metrics
+from chronogan.service.api.registry import ModelRegistry
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.executor import JobExecutor
+from chronogan.service.jobs.store import JobStore
 from fastapi import Depends, Request
 
-from service.api.metrics import Metrics
-from service.api.registry import ModelRegistry
-from service.api.settings import Settings
-from service.artifacts.store import ModelStore, validate_model_name
-from service.jobs.executor import JobExecutor
-from service.jobs.store import JobStore
+from chronogan.artifacts.store import ModelStore, validate_model_name
 
 
 @dataclass

@@ -11,14 +11,14 @@ import errno
 import logging
 from typing import Any
 
+from chronogan.service.jobs.store import JobConflictError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.artifacts.errors import ArtifactIntegrityError, ConflictError, NotFoundError, UserInputError
-from service.jobs.store import JobConflictError
+from chronogan.artifacts.errors import ArtifactIntegrityError, ConflictError, NotFoundError, UserInputError
 
 log = logging.getLogger("chronogan.api")
 
@@ -84,9 +84,7 @@ def problem_response(
 
 def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return problem_response(
-        exc.status, exc.title, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers
-    )
+    return problem_response(exc.status, exc.title, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers)
 
 
 def _user_input(_: Request, exc: Exception) -> JSONResponse:
@@ -138,9 +136,7 @@ def _http(_: Request, exc: Exception) -> JSONResponse:
         exc.status_code, "HTTP error"
     )
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem_response(
-        exc.status_code, title, detail, kind=_slug(title), headers=getattr(exc, "headers", None)
-    )
+    return problem_response(exc.status_code, title, detail, kind=_slug(title), headers=getattr(exc, "headers", None))
 
 
 def _os_error(request: Request, exc: Exception) -> JSONResponse:
@@ -149,7 +145,9 @@ def _os_error(request: Request, exc: Exception) -> JSONResponse:
         # The server's disk is full: a condition the operator fixes and the client retries, not a bug.
         log.error("disk full", extra={"path": request.url.path, "error": str(exc)})
         return problem_response(
-            507, "Insufficient storage", "the server has no space left to store this request; retry later",
+            507,
+            "Insufficient storage",
+            "the server has no space left to store this request; retry later",
             kind="insufficient-storage",
         )
     return _unexpected(request, exc)
@@ -157,9 +155,7 @@ def _os_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    return problem_response(
-        500, "Internal error", "an unexpected error occurred; see the server log", kind="internal"
-    )
+    return problem_response(500, "Internal error", "an unexpected error occurred; see the server log", kind="internal")
 
 
 def install_error_handlers(app: FastAPI) -> None:

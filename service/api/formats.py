@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-
-from service.api.errors import ApiError
+from chronogan.service.api.errors import ApiError
 
 OutputFormat = Literal["json", "csv", "ndjson", "parquet"]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
+from chronogan.service.api.schemas import JobLinks, JobOut
+from chronogan.service.jobs.store import Job
 from fastapi import Response
-
-from service.api.schemas import JobLinks, JobOut
-from service.jobs.store import Job
 
 # Parameters that are internal paths: not shown to clients.
 _HIDDEN_PARAMS = {"upload"}

@@ -1,7 +1,7 @@
 """The FastAPI application: `create_app(settings)` wires settings, services, middleware and routers.
 
 Never imports torch (retraining runs in the worker; the retrain route imports only the torch-free
-`training.api.validate_upload`, lazily).
+`chronogan.training.api.validate_upload`, lazily).
 """
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from chronogan.service.api.deps import Services
+from chronogan.service.api.errors import install_error_handlers
+from chronogan.service.api.logs import configure_logging
+from chronogan.service.api.metrics import Metrics
+from chronogan.service.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from chronogan.service.api.registry import ModelRegistry
+from chronogan.service.api.routers import batches, generate, health, jobs, models, retrain
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.executor import LocalExecutor
+from chronogan.service.jobs.store import JobStore
 from fastapi import FastAPI
 
-from service.api.deps import Services
-from service.api.errors import install_error_handlers
-from service.api.logs import configure_logging
-from service.api.metrics import Metrics
-from service.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from service.api.registry import ModelRegistry
-from service.api.routers import batches, generate, health, jobs, models, retrain
-from service.api.settings import Settings
-from service.artifacts.store import ModelStore
-from service.jobs.executor import LocalExecutor
-from service.jobs.store import JobStore
+from chronogan.artifacts.store import ModelStore
 
 _UPLOAD_ROUTE = re.compile(r"^/v1/models/[^/]+/retrain/?$")
 

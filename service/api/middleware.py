@@ -12,11 +12,10 @@ import time
 import uuid
 from collections.abc import Callable
 
+from chronogan.service.api.errors import problem_response
+from chronogan.service.api.metrics import Metrics
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from service.api.errors import problem_response
-from service.api.metrics import Metrics
 
 access_log = logging.getLogger("chronogan.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -24,7 +23,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 class RequestContextMiddleware:
     """Gives each request an id (`X-Request-ID`, echoed), logs one JSON line per request and records the
-    latency histogram. Routes add model/version/seed/n_sequences with `service.api.deps.annotate`."""
+    latency histogram. Routes add model/version/seed/n_sequences with `chronogan.service.api.deps.annotate`."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -100,9 +99,7 @@ class BodyLimitMiddleware:
         limit = self.limit_for(scope["path"])
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            response = problem_response(
-                413, "Payload too large", BodyTooLarge(limit).detail, kind="payload-too-large"
-            )
+            response = problem_response(413, "Payload too large", BodyTooLarge(limit).detail, kind="payload-too-large")
             await response(scope, receive, send)
             return
         received = 0

@@ -15,9 +15,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from service.artifacts.errors import ArtifactIntegrityError, NotFoundError
-from service.artifacts.runtime import LoadedModel
-from service.artifacts.store import ModelStore
+from chronogan.artifacts.errors import ArtifactIntegrityError, NotFoundError
+from chronogan.artifacts.runtime import LoadedModel
+from chronogan.artifacts.store import ModelStore
 
 log = logging.getLogger("chronogan.registry")
 
@@ -68,9 +68,7 @@ class ModelRegistry:
                     return self._loaded[key]
                 failure = self._failed.get(key)
             if failure is not None and time.time() - failure.at < self.retry_failed_after:
-                raise ArtifactIntegrityError(
-                    f"model {name!r} version {key[1]!r} failed to load: {failure.error}"
-                )
+                raise ArtifactIntegrityError(f"model {name!r} version {key[1]!r} failed to load: {failure.error}")
             return self._load(key)
 
     def _load(self, key: Key) -> LoadedModel:
@@ -84,14 +82,10 @@ class ModelRegistry:
             message = str(exc)
             with self._lock:
                 self._failed[key] = LoadFailure(message, time.time())
-            log.error(
-                "model version failed to load", extra={"model": name, "version": version, "error": message}
-            )
+            log.error("model version failed to load", extra={"model": name, "version": version, "error": message})
             if isinstance(exc, ArtifactIntegrityError):
                 raise
-            raise ArtifactIntegrityError(
-                f"model {name!r} version {version!r} failed to load: {message}"
-            ) from exc
+            raise ArtifactIntegrityError(f"model {name!r} version {version!r} failed to load: {message}") from exc
         with self._lock:
             self._failed.pop(key, None)
             self._loaded[key] = model

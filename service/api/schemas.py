@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from chronogan.service.api.formats import OutputFormat
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.api.formats import OutputFormat
-from service.artifacts.runtime import MAX_SEED
+from chronogan.artifacts.runtime import MAX_SEED
 
 Label = str | int | float | bool | None
 
@@ -54,9 +54,7 @@ class GenerateResponse(BaseModel):
     version: str = Field(examples=["v2"])
     seed: int = Field(examples=[42])
     columns: list[str] = Field(examples=[["sequence_id", "date", "units"]])
-    data: list[list[Any]] = Field(
-        examples=[[[0, "2024-01-01T00:00:00", 12.5], [0, "2024-01-02T00:00:00", 13.0]]]
-    )
+    data: list[list[Any]] = Field(examples=[[[0, "2024-01-01T00:00:00", 12.5], [0, "2024-01-02T00:00:00", 13.0]]])
 
 
 class BatchRequest(BaseModel):
@@ -80,9 +78,7 @@ class RetrainOptions(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [
-                {"sequence_key": "store_id", "time_column": "date", "max_minutes": 5, "mode": "warm"}
-            ]
+            "examples": [{"sequence_key": "store_id", "time_column": "date", "max_minutes": 5, "mode": "warm"}]
         },
     )
 
@@ -101,7 +97,7 @@ class RetrainOptions(BaseModel):
         "fresh", description="warm: start from the active version's weights.", examples=["warm"]
     )
     promote: bool = Field(False, description="Activate the new version whatever the quality gate says.")
-    # Training shortcuts (see training.config); anything else goes in `config`.
+    # Training shortcuts (see chronogan.training.config); anything else goes in `config`.
     seed: int | None = Field(None, ge=0, examples=[0])
     loss: Literal["bce", "lsgan", "wgan-gp", "hinge"] | None = None
     conditioning: Literal["auto", "none", "cgan", "acgan"] | None = None
@@ -113,7 +109,7 @@ class RetrainOptions(BaseModel):
     evaluate: bool | None = Field(None, description="Score the new version (the gate needs the score).")
 
     def training_options(self) -> dict[str, Any]:
-        """What `training.api` receives: everything set except `promote`, which the gate uses."""
+        """What `chronogan.training.api` receives: everything set except `promote`, which the gate uses."""
         return self.model_dump(exclude_none=True, exclude={"promote"})
 
 

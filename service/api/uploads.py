@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from service.artifacts.errors import UserInputError
+from chronogan.artifacts.errors import UserInputError
 
 ALLOWED_SUFFIXES = (".csv.gz", ".csv", ".tsv", ".txt", ".parquet", ".pq")
 
@@ -19,8 +19,7 @@ def upload_suffix(filename: str | None) -> str:
         if lowered.endswith(suffix):
             return suffix
     raise UserInputError(
-        f"uploaded file {filename!r} must be a CSV ({', '.join(ALLOWED_SUFFIXES[:4])}) or Parquet "
-        "(.parquet, .pq) file",
+        f"uploaded file {filename!r} must be a CSV ({', '.join(ALLOWED_SUFFIXES[:4])}) or Parquet (.parquet, .pq) file",
         field="file",
     )
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from service.artifacts.manifest import sha256_file
-from service.artifacts.runtime import CHUNK_SEQUENCES, LoadedModel
-from service.artifacts.store import ModelStore
-from service.artifacts.tables import ChunkedTableWriter
-from service.jobs.context import JobContext
+from chronogan.service.jobs.context import JobContext
+
+from chronogan.artifacts.manifest import sha256_file
+from chronogan.artifacts.runtime import CHUNK_SEQUENCES, LoadedModel
+from chronogan.artifacts.store import ModelStore
+from chronogan.artifacts.tables import ChunkedTableWriter
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 

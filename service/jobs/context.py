@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.api.settings import Settings
-from service.jobs.store import Job, JobConflictError, JobStore, WorkerIdentity
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.store import Job, JobConflictError, JobStore, WorkerIdentity
 
 
 class JobCanceled(Exception):

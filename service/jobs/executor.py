@@ -20,10 +20,11 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from service.api.settings import Settings
-from service.artifacts.errors import ChronoganError, UserInputError
-from service.jobs.context import JobCanceled, JobContext, JobLost, WorkerStopping
-from service.jobs.store import Job, JobState, JobStore, WorkerIdentity
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.context import JobCanceled, JobContext, JobLost, WorkerStopping
+from chronogan.service.jobs.store import Job, JobState, JobStore, WorkerIdentity
+
+from chronogan.artifacts.errors import ChronoganError, UserInputError
 
 log = logging.getLogger("chronogan.jobs")
 
@@ -38,9 +39,9 @@ class JobExecutor(Protocol):
 
 
 def default_handlers() -> dict[str, Handler]:
-    # Imported here so that `service.jobs.executor` stays cheap to import for the API process.
-    from service.jobs.batch import run_batch
-    from service.jobs.retrain import run_retrain
+    # Imported here so that `chronogan.service.jobs.executor` stays cheap to import for the API process.
+    from chronogan.service.jobs.batch import run_batch
+    from chronogan.service.jobs.retrain import run_retrain
 
     return {"batch": run_batch, "retrain": run_retrain}
 

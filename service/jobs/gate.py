@@ -57,6 +57,4 @@ def decide(
         return result(True, f"the active version {active_version} has no discriminative score")
     if new <= old + margin:
         return result(True, f"discriminative score {new:.4f} is within {margin} of the active {old:.4f}")
-    return result(
-        False, f"discriminative score {new:.4f} is worse than the active {old:.4f} by more than {margin}"
-    )
+    return result(False, f"discriminative score {new:.4f} is worse than the active {old:.4f} by more than {margin}")

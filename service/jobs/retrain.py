@@ -10,16 +10,17 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from service.artifacts.store import ModelStore
-from service.jobs.context import JobContext
-from service.jobs.gate import decide
+from chronogan.service.jobs.context import JobContext
+from chronogan.service.jobs.gate import decide
+
+from chronogan.artifacts.store import ModelStore
 
 # Training reports progress 0..1; the last few percent are the gate and clean-up.
 _TRAIN_SHARE = 0.95
 
 
 def run_retrain(ctx: JobContext) -> dict[str, Any]:
-    from training.api import train_version  # torch: only in the worker, only when a retrain runs
+    from chronogan.training.api import train_version  # torch: only in the worker, only when a retrain runs
 
     p = ctx.job.params
     name: str = p["model"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from service.artifacts.errors import NotFoundError
+from chronogan.artifacts.errors import NotFoundError
 
 JobState = Literal["queued", "running", "succeeded", "failed", "canceled"]
 STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "canceled")
@@ -208,8 +208,7 @@ class JobStore:
             if unique_per_model:
                 self._check_unique(db, kind, model, exclude=None)
             db.execute(
-                "INSERT INTO jobs (id, kind, model, state, params, created_at)"
-                " VALUES (?, ?, ?, 'queued', ?, ?)",
+                "INSERT INTO jobs (id, kind, model, state, params, created_at) VALUES (?, ?, ?, 'queued', ?, ?)",
                 (job_id, kind, model, json.dumps(params, sort_keys=True), now),
             )
         return self.get(job_id)
@@ -222,9 +221,7 @@ class JobStore:
             (kind, model, exclude),
         ).fetchone()
         if row is not None:
-            raise JobConflictError(
-                f"a {kind} job for model {model!r} is already {row['state']} (job {row['id']})"
-            )
+            raise JobConflictError(f"a {kind} job for model {model!r} is already {row['state']} (job {row['id']})")
 
     # ---- worker side ---------------------------------------------------------------------------------
 
@@ -261,8 +258,7 @@ class JobStore:
         progress = min(max(float(progress), 0.0), 1.0)
         with self._connect() as db:
             cur = db.execute(
-                "UPDATE jobs SET progress = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'"
-                " AND worker_id = ?",
+                "UPDATE jobs SET progress = ?, heartbeat_at = ? WHERE id = ? AND state = 'running' AND worker_id = ?",
                 (progress, time.time(), job_id, worker.id),
             )
             if cur.rowcount == 0:
@@ -322,8 +318,7 @@ class JobStore:
                 if reason is None:
                     continue
                 db.execute(
-                    "UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?"
-                    " AND state = 'running'",
+                    "UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ? AND state = 'running'",
                     (now, reason, job.id),
                 )
                 reaped.append(job.id)

@@ -13,9 +13,9 @@ import logging
 import threading
 from collections.abc import Mapping
 
-from service.api.settings import Settings
-from service.jobs.executor import Handler, JobExecutor, LocalExecutor
-from service.jobs.store import Job, JobState, JobStore, WorkerIdentity
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.executor import Handler, JobExecutor, LocalExecutor
+from chronogan.service.jobs.store import Job, JobState, JobStore, WorkerIdentity
 
 log = logging.getLogger("chronogan.worker")
 

@@ -63,15 +63,25 @@ def build_corpus(folder: Path, *, upload_limit: int) -> list[CorpusCase]:
     add("header_only", "date,value,kind\n", "error", "no data rows")
     add("one_row", "date,value,kind\n2024-01-01,1.5,a\n", "error", "rows")
     add("binary_garbage", bytes(rng.randrange(256) for _ in range(4096)) + b"\x00", "error", "binary")
-    add("latin1", ("date,value,note\n" + "".join(
-        f"2024-01-{1 + i:02d},{i}.5,caf\xe9\n" for i in range(28))).encode("latin-1"), "error", "utf-8")
+    add(
+        "latin1",
+        ("date,value,note\n" + "".join(f"2024-01-{1 + i:02d},{i}.5,caf\xe9\n" for i in range(28))).encode("latin-1"),
+        "error",
+        "utf-8",
+    )
     add("utf8_bom", b"\xef\xbb\xbf" + base.encode(), "ok")
     add("semicolon", _series(sep=";"), "ok")
     add("tab", _series(sep="\t"), "ok")
     add("crlf", base.replace("\n", "\r\n"), "ok")
-    add("quoted_newlines", _numbered(
-        40, lambda i: f'2024-01-{1 + i % 28:02d}T{i // 28:02d}:00,{i * 1.5},"line one\nline {i % 2}"',
-        "date,value,note"), "ok")
+    add(
+        "quoted_newlines",
+        _numbered(
+            40,
+            lambda i: f'2024-01-{1 + i % 28:02d}T{i // 28:02d}:00,{i * 1.5},"line one\nline {i % 2}"',
+            "date,value,note",
+        ),
+        "ok",
+    )
     ragged = base.splitlines()
     ragged[10] += ",extra,fields"
     add("ragged_rows", "\n".join(ragged) + "\n", "error", "malformed", "fields")
@@ -79,8 +89,13 @@ def build_corpus(folder: Path, *, upload_limit: int) -> list[CorpusCase]:
     add("empty_header_name", base.replace("date,value,kind", "date,,kind", 1), "error", "empty column name")
     add("all_nan_column", _numbered(40, lambda i: f"{i}.25,", "value,blank"), "error", "empty", "blank")
     add("constant_column", _numbered(40, lambda i: f"{i % 7}.5,3.25", "value,constant"), "ok")
-    add("mixed_numbers_text", _numbered(40, lambda i: "twelve" if i == 5 else f"{i}.5", "value"),
-        "error", "non-numeric", "twelve")
+    add(
+        "mixed_numbers_text",
+        _numbered(40, lambda i: "twelve" if i == 5 else f"{i}.5", "value"),
+        "error",
+        "non-numeric",
+        "twelve",
+    )
     add("inf_values", _numbered(40, lambda i: "inf" if i in (3, 9) else f"{i}.5", "value"), "error", "infinite")
     add("thousands_separators", _numbered(40, lambda i: f'"{1000 + i * 37:,}.5"', "value"), "ok")
     add("unparseable_timestamps", base.replace("2024-01-05", "not a date", 1), "error", "not dates")
@@ -89,26 +104,64 @@ def build_corpus(folder: Path, *, upload_limit: int) -> list[CorpusCase]:
     shuffled = lines[1:]
     random.Random(3).shuffle(shuffled)
     add("unsorted_timestamps", "\n".join([lines[0], *shuffled]) + "\n", "ok")
-    add("irregular_timestamps", _numbered(
-        40, lambda i: f"2024-01-01T{i // 4:02d}:{[0, 7, 31, 44][i % 4]:02d}:00,{i * 0.5}", "time,value"), "ok")
-    add("mixed_time_zones", _numbered(
-        40, lambda i: f"2024-01-{1 + i // 2:02d}T{12 * (i % 2):02d}:00:00{'+02:00' if i % 3 else 'Z'},{i}.5",
-        "time,value"), "ok")
-    add("entity_single_row", _numbered(
-        31, lambda i: f"{'solo' if i == 30 else 'e' + str(i // 10)},{i % 10},{i * 0.5}", "id,step,value"),
-        "ok", options={"sequence_key": "id"})
-    add("categorical_unique_per_row", _numbered(
-        400, lambda i: f"{i * 0.5},label-{i}", "value,label"), "error", "free text", "identifier")
-    add("entities_100k_len1", _numbered(
-        100_000, lambda i: f"e{i},{i % 97}.5", "id,value"), "either", "entit", "length", "sequence", "context",
-        options={"sequence_key": "id"})
-    add("columns_10k", ",".join(f"c{j}" for j in range(10_000)) + "\n" + "".join(
-        ",".join(f"{(i * 31 + j) % 17}.5" for j in range(10_000)) + "\n" for i in range(12)), "either",
-        "column", options={"seq_len": 4})
-    add("line_10mb", "value,note\n" + "".join(f"{i}.5,\n" for i in range(39)) + "39.5," + "x" * 10_000_000
-        + "\n", "error", "characters")
+    add(
+        "irregular_timestamps",
+        _numbered(40, lambda i: f"2024-01-01T{i // 4:02d}:{[0, 7, 31, 44][i % 4]:02d}:00,{i * 0.5}", "time,value"),
+        "ok",
+    )
+    add(
+        "mixed_time_zones",
+        _numbered(
+            40,
+            lambda i: f"2024-01-{1 + i // 2:02d}T{12 * (i % 2):02d}:00:00{'+02:00' if i % 3 else 'Z'},{i}.5",
+            "time,value",
+        ),
+        "ok",
+    )
+    add(
+        "entity_single_row",
+        _numbered(31, lambda i: f"{'solo' if i == 30 else 'e' + str(i // 10)},{i % 10},{i * 0.5}", "id,step,value"),
+        "ok",
+        options={"sequence_key": "id"},
+    )
+    add(
+        "categorical_unique_per_row",
+        _numbered(400, lambda i: f"{i * 0.5},label-{i}", "value,label"),
+        "error",
+        "free text",
+        "identifier",
+    )
+    add(
+        "entities_100k_len1",
+        _numbered(100_000, lambda i: f"e{i},{i % 97}.5", "id,value"),
+        "either",
+        "entit",
+        "length",
+        "sequence",
+        "context",
+        options={"sequence_key": "id"},
+    )
+    add(
+        "columns_10k",
+        ",".join(f"c{j}" for j in range(10_000))
+        + "\n"
+        + "".join(",".join(f"{(i * 31 + j) % 17}.5" for j in range(10_000)) + "\n" for i in range(12)),
+        "either",
+        "column",
+        options={"seq_len": 4},
+    )
+    add(
+        "line_10mb",
+        "value,note\n" + "".join(f"{i}.5,\n" for i in range(39)) + "39.5," + "x" * 10_000_000 + "\n",
+        "error",
+        "characters",
+    )
     # Every line is at least 6 bytes ("0.125\n"), so this many rows is over the limit whatever the values.
-    add("over_upload_limit", _numbered(upload_limit // 6 + 1, lambda i: f"{i % 997}.125", "value"),
-        "either", over_upload_limit=True)
+    add(
+        "over_upload_limit",
+        _numbered(upload_limit // 6 + 1, lambda i: f"{i % 997}.125", "value"),
+        "either",
+        over_upload_limit=True,
+    )
     add("gzip_named_csv", gzip.compress(base.encode(), mtime=0), "ok")
     return cases

@@ -94,8 +94,9 @@ def _fuzz_operation(
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises a BaseExceptionGroup of failures
             report.violations += 1
             failures = exc.exceptions if isinstance(exc, BaseExceptionGroup) else (exc,)
-            first = "; ".join(f"{type(f).__name__}: {str(f).strip().splitlines()[0] if str(f).strip() else ''}"
-                              for f in failures)[:200]
+            first = "; ".join(
+                f"{type(f).__name__}: {str(f).strip().splitlines()[0] if str(f).strip() else ''}" for f in failures
+            )[:200]
             key = (operation.label, f"[{mode.value}] [{response.status_code}] {first}")
             report.problems[key] += 1
             report.repro.setdefault(key, case.as_curl_command())

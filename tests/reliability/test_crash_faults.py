@@ -21,16 +21,16 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from chronogan.service.api.main import create_app
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.worker import Worker
 from fastapi.testclient import TestClient
 
-from service.api.main import create_app
-from service.api.settings import Settings
-from service.artifacts.errors import ConflictError
-from service.artifacts.store import ModelStore
-from service.artifacts.tables import ChunkedTableWriter
-from service.jobs.worker import Worker
+from chronogan.artifacts.errors import ConflictError
+from chronogan.artifacts.store import ModelStore
+from chronogan.artifacts.tables import ChunkedTableWriter
+from tests.helpers import MODEL, TINY, ServeProcess, fixed_quality, make_settings, wait_for
 from tests.reliability.storecheck import active_versions, store_snapshot
-from tests.service.helpers import MODEL, TINY, ServeProcess, fixed_quality, make_settings, wait_for
 
 KEY = "crash-key"
 AUTH = {"X-API-Key": KEY}
@@ -124,8 +124,9 @@ _CSV: dict[str, bytes] = {}
 
 
 def _retrain_over_http(url: str, store: Path) -> dict[str, Any]:
-    from service.artifacts.tables import table_bytes
-    from training.data.samples import energy_meters
+    from chronogan.training.data.samples import energy_meters
+
+    from chronogan.artifacts.tables import table_bytes
 
     if "energy" not in _CSV:
         _CSV["energy"] = table_bytes(energy_meters(n_entities=16, seed=0), "csv")
@@ -316,9 +317,7 @@ def test_disk_full_while_saving_an_upload(
 # ---- concurrent retrains -----------------------------------------------------------------------------
 
 
-def test_two_concurrent_retrains_one_rejected(
-    model_client: TestClient, settings: Settings, training_csv: Path
-) -> None:
+def test_two_concurrent_retrains_one_rejected(model_client: TestClient, settings: Settings, training_csv: Path) -> None:
     payload = training_csv.read_bytes()
     barrier = threading.Barrier(2)
     statuses: list[int] = []
@@ -345,7 +344,7 @@ def test_two_concurrent_retrains_one_rejected(
 
 def test_training_lock_refuses_a_second_writer(model_store: Path, training_csv: Path) -> None:
     # Two processes training one model (CLI + worker): the second is refused before it writes anything.
-    from training.api import train_version
+    from chronogan.training.api import train_version
 
     store = ModelStore(model_store)
     before = store_snapshot(model_store)

@@ -16,15 +16,15 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from chronogan.service.api.main import create_app
+from chronogan.service.jobs.worker import Worker
 from fastapi.testclient import TestClient
 
-from service.api.main import create_app
-from service.artifacts.runtime import LoadedModel
-from service.cli import main
-from service.jobs.worker import Worker
+from chronogan.artifacts.runtime import LoadedModel
+from chronogan.cli import main
+from tests.helpers import MODEL, fixed_quality, make_settings
 from tests.reliability.corpus import FAST, CorpusCase, build_corpus
 from tests.reliability.storecheck import active_versions, store_snapshot
-from tests.service.helpers import MODEL, fixed_quality, make_settings
 
 UPLOAD_LIMIT = 12 * 1024 * 1024  # above the 10 MB line, below the over-limit file
 
@@ -149,9 +149,7 @@ def test_corpus_through_retrain_endpoint(
     assert not failures, "\n".join(failures)
 
 
-def test_two_legit_corpus_files_train_through_the_worker(
-    corpus: list[CorpusCase], model_store: Path
-) -> None:
+def test_two_legit_corpus_files_train_through_the_worker(corpus: list[CorpusCase], model_store: Path) -> None:
     settings = make_settings(model_store, max_upload_bytes=UPLOAD_LIMIT)
     chosen = [c for c in corpus if c.name in ("semicolon", "mixed_time_zones")]
     with TestClient(create_app(settings)) as client:

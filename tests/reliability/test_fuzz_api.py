@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chronogan.service.api.main import create_app
+from chronogan.service.api.settings import Settings
 from fastapi.testclient import TestClient
 
-from service.api.main import create_app
-from service.api.settings import Settings
+from tests.helpers import MODEL
 from tests.reliability.fuzzing import fuzz
-from tests.service.helpers import MODEL
 
 EXAMPLES_PER_OPERATION = 6
 

@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 from benchmarks.reliability.load import drive, start_background_jobs
-from tests.service.helpers import MODEL, ServeProcess
+from tests.helpers import MODEL, ServeProcess
 
 KEY = "load-key"
 

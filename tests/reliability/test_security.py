@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chronogan.service.api.main import create_app
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.store import JobStore
 from fastapi.testclient import TestClient
 
-from service.api.main import create_app
-from service.api.settings import Settings
-from service.jobs.store import JobStore
+from tests.helpers import MODEL, make_settings
 from tests.reliability.storecheck import active_versions, store_snapshot
-from tests.service.helpers import MODEL, make_settings
 
 KEY = "correct horse battery staple"
 
@@ -56,15 +56,17 @@ def test_mutating_routes_need_the_key(
     jobs = JobStore(settings.jobs_db_path)
     queued = jobs.enqueue("batch", {"model": MODEL, "version": "v1", "n_sequences": 1, "seed": 1}, model=MODEL)
     failed = jobs.enqueue("batch", {"model": MODEL, "version": "v1", "n_sequences": 1, "seed": 2}, model=MODEL)
-    from service.jobs.store import WorkerIdentity
+    from chronogan.service.jobs.store import WorkerIdentity
 
     worker = WorkerIdentity()
     claimed = jobs.claim_next(worker)
     assert claimed is not None and claimed.id == queued.id
     jobs.finish(claimed.id, worker, "failed", error="test")
     queued, failed = failed, queued  # the second job is the one still queued
-    before_store, before_active, before_jobs = store_snapshot(model_store), active_versions(model_store), _jobs_table(
-        settings
+    before_store, before_active, before_jobs = (
+        store_snapshot(model_store),
+        active_versions(model_store),
+        _jobs_table(settings),
     )
     headers = {} if key is None else {"X-API-Key": key}
     for method, url, kwargs in _mutations(queued.id, failed.id, training_csv.read_bytes()):
@@ -264,7 +266,7 @@ def test_errors_carry_no_internals(
 
 def _assert_no_internals(resp: Any, settings: Settings) -> None:
     text = resp.text + json.dumps(dict(resp.headers))
-    for leak in ("Traceback", 'File "', str(settings.store.resolve()), "/site-packages/", "/work/", ".py\""):
+    for leak in ("Traceback", 'File "', str(settings.store.resolve()), "/site-packages/", "/work/", '.py"'):
         assert leak not in text, (leak, text[:500])
     assert resp.headers["content-type"].startswith("application/problem+json")
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from training import CRNNGAN, CRNNGANConfig, SchemaOptions, TimeGAN, TimeGANConfig, load
+from chronogan.training import CRNNGAN, CRNNGANConfig, SchemaOptions, TimeGAN, TimeGANConfig, load
 
 TINY = {"seq_len": 8, "hidden_dim": 8, "batch_size": 16, "log_every": 5}
 
@@ -45,8 +44,9 @@ def test_fit_sample_save_load_round_trip(model_cls: type, config: object, tmp_pa
 def test_artifacts_saved_before_the_newer_architecture_fields_still_load(tmp_path: Path) -> None:
     """An artifact whose config.json predates `skip_connections`/`static_noise` was built without them;
     loading must rebuild that network (today's defaults would not fit its weights)."""
-    old_style = TimeGANConfig(embedding_steps=5, supervised_steps=5, joint_steps=5, skip_connections=False,
-                              static_noise=False, **TINY)
+    old_style = TimeGANConfig(
+        embedding_steps=5, supervised_steps=5, joint_steps=5, skip_connections=False, static_noise=False, **TINY
+    )
     model = _fit(TimeGAN, old_style)
     expected = model.sample(4, seed=1)
     folder = model.save(tmp_path / "old")

@@ -6,8 +6,7 @@ import math
 
 import pytest
 import torch
-
-from training.losses import (
+from chronogan.training.losses import (
     acgan_loss,
     adversarial_loss,
     autocorrelation_loss,
@@ -22,8 +21,10 @@ from training.losses import (
 MASK = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])  # 2 sequences, lengths 3 and 2
 
 
-@pytest.mark.parametrize(("name", "uninformative", "equilibrium"),
-                         [("bce", 0.0, math.log(2)), ("lsgan", 0.5, 0.25), ("hinge", 0.0, 1.0), ("wgan-gp", 0.0, 0.0)])
+@pytest.mark.parametrize(
+    ("name", "uninformative", "equilibrium"),
+    [("bce", 0.0, math.log(2)), ("lsgan", 0.5, 0.25), ("hinge", 0.0, 1.0), ("wgan-gp", 0.0, 0.0)],
+)
 def test_discriminator_terms_equal_equilibrium_when_it_cannot_tell(name, uninformative, equilibrium):
     loss = adversarial_loss(name)
     logits = torch.full((2, 4), uninformative)

@@ -8,13 +8,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-
-from training.config import CRNNGANConfig, TimeGANConfig
-from training.data.encoded import EncodedData
-from training.data.layout import FeatureLayout, LayoutBuilder
-from training.models import CRNNGANNetworks, DataSpec, TimeGANNetworks, build_networks
-from training.models.heads import BlockHead
-from training.models.noise import normal_to_uniform
+from chronogan.training.config import CRNNGANConfig, TimeGANConfig
+from chronogan.training.data.encoded import EncodedData
+from chronogan.training.data.layout import FeatureLayout, LayoutBuilder
+from chronogan.training.models import CRNNGANNetworks, DataSpec, TimeGANNetworks, build_networks
+from chronogan.training.models.heads import BlockHead
+from chronogan.training.models.noise import normal_to_uniform
 
 
 def tiny_data(n: int = 32, t: int = 10, *, variable: bool = True, cond: bool = True, seed: int = 0) -> EncodedData:
@@ -76,8 +75,9 @@ def test_block_head_sigmoid_on_numeric_and_missing_softmax_per_categorical_block
     assert torch.allclose(numeric_only(logits[..., :1]), torch.sigmoid(logits[..., :1]))
 
 
-@pytest.mark.parametrize("config", [TimeGANConfig(hidden_dim=8, num_layers=3),
-                                    CRNNGANConfig(hidden_dim=8, num_layers=2, cell="gru")])
+@pytest.mark.parametrize(
+    "config", [TimeGANConfig(hidden_dim=8, num_layers=3), CRNNGANConfig(hidden_dim=8, num_layers=2, cell="gru")]
+)
 def test_generate_gives_encoded_features_with_zero_padding(config):
     data = tiny_data()
     net = _build(config, data)
@@ -219,10 +219,20 @@ def test_generator_graph_exports_to_onnx_with_dynamic_batch_and_time(config, var
     graph = net.generator_graph().eval()
     example = _inputs(net, 3, 10)
     buffer = io.BytesIO()
-    torch.onnx.export(graph, example, buffer, dynamo=False, input_names=["noise", "condition", "lengths"],
-                      output_names=["features"], dynamic_axes={"noise": {0: "batch", 1: "time"},
-                                                               "condition": {0: "batch"}, "lengths": {0: "batch"},
-                                                               "features": {0: "batch", 1: "time"}})
+    torch.onnx.export(
+        graph,
+        example,
+        buffer,
+        dynamo=False,
+        input_names=["noise", "condition", "lengths"],
+        output_names=["features"],
+        dynamic_axes={
+            "noise": {0: "batch", 1: "time"},
+            "condition": {0: "batch"},
+            "lengths": {0: "batch"},
+            "features": {0: "batch", 1: "time"},
+        },
+    )
     session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
     names = {i.name for i in session.get_inputs()}
     assert ("lengths" in names) == variable and ("condition" in names) == cond  # unused inputs are dropped

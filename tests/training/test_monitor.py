@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 import torch
-
-from training.losses import adversarial_loss
-from training.monitor import TrainingMonitor, batch_diversity
+from chronogan.training.losses import adversarial_loss
+from chronogan.training.monitor import TrainingMonitor, batch_diversity
 
 
 def _record(step: int, d: float = 0.69, **losses: float) -> dict:

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-
-from training.state_files import has_tree, load_tree, save_tree
+from chronogan.training.state_files import has_tree, load_tree, save_tree
 
 
 def test_round_trip_of_mixed_tree_keeps_types_dtypes_and_shapes(tmp_path):

@@ -8,13 +8,12 @@ import time
 import numpy as np
 import pytest
 import torch
-
-from training.config import CRNNGANConfig, TimeGANConfig, config_from_dict
-from training.data.encoded import EncodedData
-from training.data.layout import LayoutBuilder
-from training.trainer import TrainOutcome, train_networks
-from training.trainer.base import StepResult
-from training.trainer.timegan import TimeGANSteps
+from chronogan.training.config import CRNNGANConfig, TimeGANConfig, config_from_dict
+from chronogan.training.data.encoded import EncodedData
+from chronogan.training.data.layout import LayoutBuilder
+from chronogan.training.trainer import TrainOutcome, train_networks
+from chronogan.training.trainer.base import StepResult
+from chronogan.training.trainer.timegan import TimeGANSteps
 
 
 def tiny_data(n: int = 48, t: int = 8, seed: int = 0) -> EncodedData:
@@ -37,8 +36,16 @@ def tiny_data(n: int = 48, t: int = 8, seed: int = 0) -> EncodedData:
 
 
 def small_timegan(**overrides) -> TimeGANConfig:
-    settings = dict(hidden_dim=8, num_layers=2, batch_size=16, embedding_steps=6, supervised_steps=6,
-                    joint_steps=6, log_every=3, checkpoint_every=4)
+    settings = dict(
+        hidden_dim=8,
+        num_layers=2,
+        batch_size=16,
+        embedding_steps=6,
+        supervised_steps=6,
+        joint_steps=6,
+        log_every=3,
+        checkpoint_every=4,
+    )
     return TimeGANConfig(**{**settings, **overrides})
 
 
@@ -95,8 +102,10 @@ def test_crnngan_trains_and_its_losses_move():
 @pytest.mark.parametrize("loss", ["lsgan", "wgan-gp", "hinge"])
 def test_every_adversarial_loss_trains_both_models(loss):
     data = tiny_data()
-    for config in (small_timegan(loss=loss, embedding_steps=1, supervised_steps=1, joint_steps=2, log_every=1),
-                   small_crnngan(loss=loss, steps=2, log_every=1, conditioning="acgan", feature_matching=False)):
+    for config in (
+        small_timegan(loss=loss, embedding_steps=1, supervised_steps=1, joint_steps=2, log_every=1),
+        small_crnngan(loss=loss, steps=2, log_every=1, conditioning="acgan", feature_matching=False),
+    ):
         outcome = train_networks(config, data, progress=False)
         assert outcome.stopped_early_reason is None
         last = outcome.history[-1]
@@ -118,8 +127,9 @@ def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(tmp_pa
     first = train_networks(small_timegan(joint_steps=3), data, progress=False, checkpoint_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "checkpoint.safetensors"]
     messages: list[str] = []
-    resumed = train_networks(small_timegan(joint_steps=6), data, progress=False, checkpoint_dir=tmp_path,
-                             resume=True, log=messages.append)
+    resumed = train_networks(
+        small_timegan(joint_steps=6), data, progress=False, checkpoint_dir=tmp_path, resume=True, log=messages.append
+    )
     assert any("resumed" in m for m in messages)
     assert resumed.summary["steps"] == {"embedding": 6, "supervised": 6, "joint": 6}
     joint_steps = [r["step"] for r in resumed.history if r["phase"] == "joint"]
@@ -134,8 +144,14 @@ def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(tmp_pa
 
 def test_resume_without_checkpoint_starts_afresh(tmp_path):
     messages: list[str] = []
-    outcome = train_networks(small_crnngan(steps=2), tiny_data(), progress=False, checkpoint_dir=tmp_path / "new",
-                             resume=True, log=messages.append)
+    outcome = train_networks(
+        small_crnngan(steps=2),
+        tiny_data(),
+        progress=False,
+        checkpoint_dir=tmp_path / "new",
+        resume=True,
+        log=messages.append,
+    )
     assert outcome.summary["steps"] == {"adversarial": 2}
     assert any("no checkpoint" in m for m in messages)
 
@@ -187,8 +203,15 @@ def test_config_round_trips_through_json_and_rejects_unknown_keys_and_bad_values
         TimeGANConfig.from_dict({"hiden_dim": 24})
     with pytest.raises(ValueError, match="model_type"):
         TimeGANConfig.from_dict(CRNNGANConfig().to_dict())
-    for field, value in [("loss", "minimax"), ("hidden_dim", 0), ("cell", "rnn"), ("max_minutes", -1.0),
-                         ("conditioning", "yes"), ("betas", (0.9,)), ("batch_size", 1.5)]:
+    for field, value in [
+        ("loss", "minimax"),
+        ("hidden_dim", 0),
+        ("cell", "rnn"),
+        ("max_minutes", -1.0),
+        ("conditioning", "yes"),
+        ("betas", (0.9,)),
+        ("batch_size", 1.5),
+    ]:
         with pytest.raises(ValueError, match=f"'{field}'"):
             TimeGANConfig(**{field: value})
     with pytest.raises(ValueError, match="'d_steps'"):

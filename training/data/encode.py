@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from chronogan.training.data.encoded import EncodedData
+from chronogan.training.data.infer import PreparedTable
+from chronogan.training.data.layout import FeatureLayout, LayoutBuilder
 
-from service.artifacts.conditions import context_width, encode_context_columns
-from service.artifacts.schema import ColumnSpec, TableSchema
-from training.data.encoded import EncodedData
-from training.data.infer import PreparedTable
-from training.data.layout import FeatureLayout, LayoutBuilder
+from chronogan.artifacts.conditions import context_width, encode_context_columns
+from chronogan.artifacts.schema import ColumnSpec, TableSchema
 
 
 def feature_layout(schema: TableSchema) -> FeatureLayout:

@@ -1,12 +1,11 @@
-"""The tensors the GANs train on, produced by `training.data.encode`."""
+"""The tensors the GANs train on, produced by `chronogan.training.data.encode`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-
-from training.data.layout import FeatureLayout
+from chronogan.training.data.layout import FeatureLayout
 
 
 @dataclass

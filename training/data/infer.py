@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from chronogan.training.data.options import SchemaOptions
 from pandas.tseries.frequencies import to_offset
 
-from service.artifacts.errors import UserInputError
-from service.artifacts.schema import ColumnSpec, ContextCombo, LengthSpec, TableSchema, TimeSpec
-from training.data.options import SchemaOptions
+from chronogan.artifacts.errors import UserInputError
+from chronogan.artifacts.schema import ColumnSpec, ContextCombo, LengthSpec, TableSchema, TimeSpec
 
 MAX_CATEGORIES = 256
 # Category labels are stored in the manifest and returned in every generated row: a longer one is free text

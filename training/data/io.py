@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from service.artifacts.errors import UserInputError
-from service.artifacts.manifest import sha256_file
+from chronogan.artifacts.errors import UserInputError
+from chronogan.artifacts.manifest import sha256_file
 
 _SNIFF_BYTES = 1 << 16
 _DELIMITERS = [",", ";", "\t", "|"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from service.artifacts.errors import UserInputError
+from chronogan.artifacts.errors import UserInputError
 
 
 @dataclass

@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from training.evaluation.posthoc import (
+from chronogan.training.evaluation.posthoc import (
     STREAM_DISCRIMINATIVE,
     PostHocGRU,
     adam,
@@ -25,8 +24,8 @@ from training.evaluation.posthoc import (
     sample_batch,
     split_indices,
 )
-from training.evaluation.results import ScoreResult
-from training.evaluation.sequences import EvaluationInputError, Sequences, as_pair
+from chronogan.training.evaluation.results import ScoreResult
+from chronogan.training.evaluation.sequences import EvaluationInputError, Sequences, as_pair
 
 
 def discriminative_score(

@@ -18,9 +18,7 @@ SYNTH_COLOR = "tab:orange"
 MAX_PANELS = 12  # one-hot encodings can have dozens of channels; beyond this a grid stops being readable
 
 
-def grid(
-    n_panels: int, *, ncols: int = 4, panel: tuple[float, float] = (3.2, 2.4)
-) -> tuple[Figure, list[Axes]]:
+def grid(n_panels: int, *, ncols: int = 4, panel: tuple[float, float] = (3.2, 2.4)) -> tuple[Figure, list[Axes]]:
     """A figure with `n_panels` axes in rows of `ncols` (spare cells hidden)."""
     ncols = max(1, min(ncols, n_panels))
     nrows = -(-n_panels // ncols)

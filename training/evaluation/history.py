@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-
-from training.evaluation.sequences import EvaluationInputError
+from chronogan.training.evaluation.sequences import EvaluationInputError
 
 # Per-term discriminator loss when D outputs 0.5 everywhere: BCE -ln(0.5); least squares (0.5 - target)^2.
 EQUILIBRIA = {"bce": math.log(2.0), "lsgan": 0.25, "mse": 0.25}
@@ -32,9 +31,7 @@ def resolve_equilibrium(equilibrium: float | str | None) -> float | None:
         return float(equilibrium)
     key = equilibrium.lower()
     if key not in EQUILIBRIA:
-        raise EvaluationInputError(
-            f"unknown equilibrium {equilibrium!r}; use one of {sorted(EQUILIBRIA)} or a number"
-        )
+        raise EvaluationInputError(f"unknown equilibrium {equilibrium!r}; use one of {sorted(EQUILIBRIA)} or a number")
     return EQUILIBRIA[key]
 
 
@@ -64,9 +61,7 @@ def loss_series(history: Sequence[Mapping[str, Any]]) -> Series:
     return {p: {k: (np.asarray(s), np.asarray(v)) for k, (s, v) in ks.items()} for p, ks in out.items()}
 
 
-def history_summary(
-    history: Sequence[Mapping[str, Any]], *, equilibrium: float | str | None = None
-) -> dict[str, Any]:
+def history_summary(history: Sequence[Mapping[str, Any]], *, equilibrium: float | str | None = None) -> dict[str, Any]:
     """Per phase and loss: points, last value, tail mean; for discriminator losses the tail's gap from the
     equilibrium (near 0 = balanced game; far below = D wins, G is not learning)."""
     level = resolve_equilibrium(equilibrium)

@@ -214,10 +214,7 @@ def _fidelity_tables(m: Mapping[str, Any]) -> str:
             f"correlation matrices: <b>{_f(cc['mean_abs_diff'])}</b> (max {_f(cc['max_abs_diff'])}, "
             f"Frobenius {_f(cc['frobenius'])}). Largest differences:</p>"
         )
-        rows = [
-            [f"{p['a']} × {p['b']}", _f(p["real"]), _f(p["synth"]), _f(p["abs_diff"])]
-            for p in cc["worst_pairs"]
-        ]
+        rows = [[f"{p['a']} × {p['b']}", _f(p["real"]), _f(p["synth"]), _f(p["abs_diff"])] for p in cc["worst_pairs"]]
         out.append(_table(["pair", "real", "synthetic", "|Δ|"], rows))
     lens = stats.get("lengths")
     if lens and lens.get("variable_length"):
@@ -279,9 +276,7 @@ def _missing(miss: Mapping[str, Any] | None) -> str:
 def _memorisation_section(memo: Mapping[str, Any] | None) -> str:
     if not memo:
         return ""
-    source = (
-        "a separate hold-out set" if memo["holdout_given"] else f"{memo['n_holdout']} real sequences held out"
-    )
+    source = "a separate hold-out set" if memo["holdout_given"] else f"{memo['n_holdout']} real sequences held out"
     qs = list(memo["synthetic_quantiles"])
     rows = [
         ["synthetic → training", *(_f(memo["synthetic_quantiles"][q], 4) for q in qs)],
@@ -300,10 +295,7 @@ def _memorisation_section(memo: Mapping[str, Any] | None) -> str:
         out.append(
             _table(
                 ["synthetic #", "closest training #", "distance"],
-                [
-                    [str(f["synthetic_index"]), str(f["training_index"]), _f(f["distance"], 6)]
-                    for f in memo["flagged"]
-                ],
+                [[str(f["synthetic_index"]), str(f["training_index"]), _f(f["distance"], 6)] for f in memo["flagged"]],
             )
         )
     return "\n".join(out)
@@ -373,8 +365,7 @@ class _Raw(str):
 def _table(header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{c if isinstance(c, _Raw) else _e(c)}</td>" for c in row) + "</tr>"
-        for row in rows
+        "<tr>" + "".join(f"<td>{c if isinstance(c, _Raw) else _e(c)}</td>" for c in row) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 

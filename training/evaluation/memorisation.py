@@ -16,10 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from chronogan.training.evaluation.posthoc import STREAM_MEMORISATION
+from chronogan.training.evaluation.sequences import EvaluationInputError, Sequences, as_sequences
 from sklearn.neighbors import NearestNeighbors
-
-from training.evaluation.posthoc import STREAM_MEMORISATION
-from training.evaluation.sequences import EvaluationInputError, Sequences, as_sequences
 
 QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5)
 MAX_LISTED = 20
@@ -51,9 +50,7 @@ def memorisation(
     _same_shape(tr, sy, "synthetic")
     if holdout is None:
         if tr.n < 5:
-            raise EvaluationInputError(
-                "the memorisation check needs at least 5 real sequences to hold some out"
-            )
+            raise EvaluationInputError("the memorisation check needs at least 5 real sequences to hold some out")
         idx = rng.permutation(tr.n)
         cut = max(1, int(round(tr.n * holdout_fraction)))
         ho, ref = tr.subset(idx[:cut]), tr.subset(idx[cut:])

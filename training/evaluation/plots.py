@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.manifold import TSNE
-
-from training.evaluation.figures import (
+from chronogan.training.evaluation.figures import (
     REAL_COLOR,
     SYNTH_COLOR,
     grid,
@@ -16,9 +13,11 @@ from training.evaluation.figures import (
     shown_features,
     to_png,
 )
-from training.evaluation.posthoc import STREAM_PLOTS
-from training.evaluation.sequences import Sequences, as_pair, feature_labels
-from training.evaluation.statistics import autocorrelation
+from chronogan.training.evaluation.posthoc import STREAM_PLOTS
+from chronogan.training.evaluation.sequences import Sequences, as_pair, feature_labels
+from chronogan.training.evaluation.statistics import autocorrelation
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
 
 
 def pca_plot(
@@ -111,9 +110,7 @@ def sample_trajectories(
         for col, (seqs, idx, label, color) in enumerate(picks):
             ax = axes[2 * row + col]
             for i in idx:
-                ax.plot(
-                    np.arange(seqs.lengths[i]), seqs.x[i, : seqs.lengths[i], f], color=color, alpha=0.7, lw=1
-                )
+                ax.plot(np.arange(seqs.lengths[i]), seqs.x[i, : seqs.lengths[i], f], color=color, alpha=0.7, lw=1)
             ax.set_ylabel(names[f], fontsize=8)
             if row == 0:
                 ax.set_title(label)

@@ -81,9 +81,7 @@ def adam(model: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
 
 
-def repeat_generators(
-    seed: int, repeats: int, stream: int
-) -> list[tuple[np.random.Generator, torch.Generator]]:
+def repeat_generators(seed: int, repeats: int, stream: int) -> list[tuple[np.random.Generator, torch.Generator]]:
     """One (numpy, torch) generator pair per repeat, derived from (seed, stream, repeat).
 
     Local generators rather than `torch.manual_seed`: evaluating must not disturb the caller's global RNGs.

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-
-from training.evaluation.posthoc import (
+from chronogan.training.evaluation.posthoc import (
     STREAM_PREDICTIVE,
     PostHocGRU,
     adam,
@@ -24,8 +23,8 @@ from training.evaluation.posthoc import (
     repeat_generators,
     sample_batch,
 )
-from training.evaluation.results import ScoreResult
-from training.evaluation.sequences import EvaluationInputError, Sequences, as_pair, as_sequences
+from chronogan.training.evaluation.results import ScoreResult
+from chronogan.training.evaluation.sequences import EvaluationInputError, Sequences, as_pair, as_sequences
 
 
 def predictive_score(
@@ -62,13 +61,9 @@ def predictive_train_on_real(
     return _repeat(train=r, test=r, steps=steps, repeats=repeats, batch_size=batch_size, seed=seed)
 
 
-def _repeat(
-    *, train: Sequences, test: Sequences, steps: int, repeats: int, batch_size: int, seed: int
-) -> ScoreResult:
+def _repeat(*, train: Sequences, test: Sequences, steps: int, repeats: int, batch_size: int, seed: int) -> ScoreResult:
     if train.n_features < 2:
-        raise EvaluationInputError(
-            "the predictive score needs at least 2 features (inputs + a target feature)"
-        )
+        raise EvaluationInputError("the predictive score needs at least 2 features (inputs + a target feature)")
     if train.seq_len < 2 or not (train.lengths >= 2).any() or not (test.lengths >= 2).any():
         raise EvaluationInputError("the predictive score needs sequences of at least 2 steps")
     values = [

@@ -11,23 +11,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from training.evaluation.discriminative import discriminative_score
-from training.evaluation.history import history_summary
-from training.evaluation.html_report import render_html
-from training.evaluation.memorisation import memorisation
-from training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
-from training.evaluation.predictive import predictive_score, predictive_train_on_real
-from training.evaluation.results import jsonable
-from training.evaluation.sequences import as_pair, feature_labels
-from training.evaluation.statistics import (
+from chronogan.training.evaluation.discriminative import discriminative_score
+from chronogan.training.evaluation.history import history_summary
+from chronogan.training.evaluation.html_report import render_html
+from chronogan.training.evaluation.memorisation import memorisation
+from chronogan.training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
+from chronogan.training.evaluation.predictive import predictive_score, predictive_train_on_real
+from chronogan.training.evaluation.results import jsonable
+from chronogan.training.evaluation.sequences import as_pair, feature_labels
+from chronogan.training.evaluation.statistics import (
     autocorrelation_difference,
     cross_correlation_difference,
     length_distance,
     marginal_distances,
 )
-from training.evaluation.tabular import category_frequencies, missingness
-from training.evaluation.training_plots import loss_curves
+from chronogan.training.evaluation.tabular import category_frequencies, missingness
+from chronogan.training.evaluation.training_plots import loss_curves
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,7 @@ class Protocol:
 
 
 FULL = Protocol()
-QUICK = Protocol(
-    disc_steps=500, disc_repeats=2, pred_steps=1000, pred_repeats=2, embed_samples=300, quick=True
-)
+QUICK = Protocol(disc_steps=500, disc_repeats=2, pred_steps=1000, pred_repeats=2, embed_samples=300, quick=True)
 
 
 def evaluate(
@@ -208,9 +205,7 @@ def _stats(
 ) -> dict[str, Any]:
     stats: dict[str, Any] = {
         "marginals": marginal_distances(real, synth, **lens, feature_names=names),
-        "autocorrelation": autocorrelation_difference(
-            real, synth, **lens, feature_names=names, max_lag=max_lag
-        ),
+        "autocorrelation": autocorrelation_difference(real, synth, **lens, feature_names=names, max_lag=max_lag),
         "cross_correlation": cross_correlation_difference(real, synth, **lens, feature_names=names),
         "lengths": length_distance(real, synth, **lens),
         "categories": None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.artifacts.errors import UserInputError
+from chronogan.artifacts.errors import UserInputError
 
 
 class EvaluationInputError(UserInputError, ValueError):
@@ -59,9 +59,7 @@ def as_sequences(x: object, lengths: object | None = None, *, name: str = "data"
     """Check and normalise one batch. Raises `EvaluationInputError` naming `name` on any problem."""
     arr = np.asarray(x, dtype=np.float32)
     if arr.ndim != 3:
-        raise EvaluationInputError(
-            f"{name} must be a 3-d array [sequences, steps, features], got shape {arr.shape}"
-        )
+        raise EvaluationInputError(f"{name} must be a 3-d array [sequences, steps, features], got shape {arr.shape}")
     n, t, f = arr.shape
     if n == 0 or t == 0 or f == 0:
         raise EvaluationInputError(f"{name} is empty (shape {arr.shape})")
@@ -70,14 +68,10 @@ def as_sequences(x: object, lengths: object | None = None, *, name: str = "data"
     else:
         lens = np.asarray(lengths)
         if lens.shape != (n,) or not np.issubdtype(lens.dtype, np.integer):
-            raise EvaluationInputError(
-                f"lengths for {name} must be an integer array of shape ({n},), got {lens.shape}"
-            )
+            raise EvaluationInputError(f"lengths for {name} must be an integer array of shape ({n},), got {lens.shape}")
         lens = lens.astype(np.int64)
         if lens.min() < 1 or lens.max() > t:
-            raise EvaluationInputError(
-                f"lengths for {name} must lie in 1..{t}, got {lens.min()}..{lens.max()}"
-            )
+            raise EvaluationInputError(f"lengths for {name} must lie in 1..{t}, got {lens.min()}..{lens.max()}")
     valid = np.arange(t)[None, :] < lens[:, None]
     if not np.isfinite(arr[valid]).all():
         raise EvaluationInputError(f"{name} holds NaN or infinite values on valid steps")
@@ -97,8 +91,7 @@ def as_pair(
     s = as_sequences(synth, lengths_synth, name="synthetic")
     if r.x.shape[1:] != s.x.shape[1:]:
         raise EvaluationInputError(
-            f"real and synthetic must share [steps, features]: real {r.x.shape[1:]}, "
-            f"synthetic {s.x.shape[1:]}"
+            f"real and synthetic must share [steps, features]: real {r.x.shape[1:]}, synthetic {s.x.shape[1:]}"
         )
     return r, s
 

@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from chronogan.training.evaluation.sequences import Sequences, as_pair, feature_labels
 from scipy.stats import wasserstein_distance
-
-from training.evaluation.sequences import Sequences, as_pair, feature_labels
 
 
 def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-
-from training.evaluation.sequences import EvaluationInputError
+from chronogan.training.evaluation.sequences import EvaluationInputError
 
 MAX_LISTED_CATEGORIES = 30  # per column in the report; the distance itself always uses every category
 
@@ -49,9 +48,7 @@ def category_frequencies(real: pd.DataFrame, synth: pd.DataFrame, columns: Seque
     return out
 
 
-def missingness(
-    real: pd.DataFrame, synth: pd.DataFrame, columns: Sequence[str] | None = None
-) -> dict[str, Any]:
+def missingness(real: pd.DataFrame, synth: pd.DataFrame, columns: Sequence[str] | None = None) -> dict[str, Any]:
     """Per column: fraction of missing cells in real and synthetic, and their absolute difference.
 
     `columns` defaults to every column the two tables share.

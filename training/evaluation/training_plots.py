@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-
-from training.evaluation.figures import grid, to_png
-from training.evaluation.history import is_discriminator_key, loss_series, resolve_equilibrium
+from chronogan.training.evaluation.figures import grid, to_png
+from chronogan.training.evaluation.history import is_discriminator_key, loss_series, resolve_equilibrium
 
 SMOOTH_ABOVE = 200  # points per curve beyond which a moving average is drawn over the faint raw curve
 

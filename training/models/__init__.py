@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from training.config import CRNNGANConfig, GANConfig, TimeGANConfig
-from training.models.crnngan import CRNNGANNetworks
-from training.models.spec import DataSpec, resolve_conditioning
-from training.models.timegan import TimeGANNetworks
+from chronogan.training.config import CRNNGANConfig, GANConfig, TimeGANConfig
+from chronogan.training.models.crnngan import CRNNGANNetworks
+from chronogan.training.models.spec import DataSpec, resolve_conditioning
+from chronogan.training.models.timegan import TimeGANNetworks
 
 Networks = TimeGANNetworks | CRNNGANNetworks
 
@@ -19,5 +19,4 @@ def build_networks(config: GANConfig, spec: DataSpec) -> Networks:
     raise TypeError(f"no networks for config type {type(config).__name__}")
 
 
-__all__ = ["build_networks", "DataSpec", "resolve_conditioning", "TimeGANNetworks", "CRNNGANNetworks",
-           "Networks"]
+__all__ = ["build_networks", "DataSpec", "resolve_conditioning", "TimeGANNetworks", "CRNNGANNetworks", "Networks"]

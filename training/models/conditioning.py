@@ -10,9 +10,8 @@ whatever the conditioning, so the networks can shape a sequence to its length.
 from __future__ import annotations
 
 import torch
+from chronogan.training.models.spec import DataSpec
 from torch import nn
-
-from training.models.spec import DataSpec
 
 
 class ConditionInputs(nn.Module):

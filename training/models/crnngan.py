@@ -10,16 +10,15 @@ last layer's outputs are the features used for feature matching.
 from __future__ import annotations
 
 import torch
+from chronogan.training.config import CRNNGANConfig
+from chronogan.training.models.conditioning import ConditionInputs, step_mask, with_side_input
+from chronogan.training.models.feedback_loop import gru_feedback_loop, lstm_feedback_loop
+from chronogan.training.models.graph import GeneratorGraph
+from chronogan.training.models.heads import BlockHead
+from chronogan.training.models.noise import normal_to_uniform
+from chronogan.training.models.rnn import RNNStack
+from chronogan.training.models.spec import DataSpec, resolve_conditioning
 from torch import nn
-
-from training.config import CRNNGANConfig
-from training.models.conditioning import ConditionInputs, step_mask, with_side_input
-from training.models.feedback_loop import gru_feedback_loop, lstm_feedback_loop
-from training.models.graph import GeneratorGraph
-from training.models.heads import BlockHead
-from training.models.noise import normal_to_uniform
-from training.models.rnn import RNNStack
-from training.models.spec import DataSpec, resolve_conditioning
 
 
 class CRNNGANNetworks(nn.Module):
@@ -41,8 +40,7 @@ class CRNNGANNetworks(nn.Module):
         # Step 0's noise projected into layer 0's gates at every step (see GANConfig.static_noise).
         gate_size = self.generator_cells[0].weight_ih.size(0)
         self.static_noise = nn.Linear(self.noise_dim, gate_size, bias=False) if config.static_noise else None
-        self.discriminator = RNNStack(config.cell, f + self.side.d_dim, h, 1, config.num_layers,
-                                      bidirectional=True)
+        self.discriminator = RNNStack(config.cell, f + self.side.d_dim, h, 1, config.num_layers, bidirectional=True)
         self.aux_classifier = nn.Linear(2 * h, self.side.aux_dim) if self.side.aux_dim else None
         self.head = BlockHead(spec.layout)
 
@@ -61,7 +59,7 @@ class CRNNGANNetworks(nn.Module):
             x_proj = x_proj + self.static_noise(u[:, 0]).unsqueeze(1)
         side = self.side.generator_inputs(cond, lengths)
         if side is not None:
-            x_proj = x_proj + torch.matmul(side, w[:, z + f:].t()).unsqueeze(1)
+            x_proj = x_proj + torch.matmul(side, w[:, z + f :].t()).unsqueeze(1)
         deeper = list(self.generator_cells)[1:]
         gates, hidden = first.weight_hh.shape
         if deeper:
@@ -74,15 +72,29 @@ class CRNNGANNetworks(nn.Module):
             b_ih = b_hh = w.new_zeros(0, gates)
         loop = lstm_feedback_loop if self.cell == "lstm" else gru_feedback_loop
         head = self.head
-        x = loop(x_proj, w[:, z:z + f], first.weight_hh, first.bias_hh, w_ih, w_hh, b_ih, b_hh,
-                 self.generator_out.weight, self.generator_out.bias,
-                 head.is_cat, head.cat_index, head.flat_index, head.has_cat)
+        x = loop(
+            x_proj,
+            w[:, z : z + f],
+            first.weight_hh,
+            first.bias_hh,
+            w_ih,
+            w_hh,
+            b_ih,
+            b_hh,
+            self.generator_out.weight,
+            self.generator_out.bias,
+            head.is_cat,
+            head.cat_index,
+            head.flat_index,
+            head.has_cat,
+        )
         if self.spec.variable_length:  # zero padding like EncodedData; fixed-length graphs skip `lengths`
             x = x * step_mask(lengths, x.size(1)).unsqueeze(-1)
         return x
 
-    def discriminate(self, x: torch.Tensor, cond: torch.Tensor,
-                     lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    def discriminate(
+        self, x: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Per-step logits `[B, T]`, features `[B, T, 2H]` and, for ACGAN, class logits `[B, aux_dim]`."""
         side = self.side.discriminator_inputs(cond, lengths)
         features = self.discriminator.features(with_side_input(x, side))

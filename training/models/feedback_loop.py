@@ -14,15 +14,26 @@ stacked `[L-1, ...]` tensors (a list of differently shaped tensors mis-exports i
 from __future__ import annotations
 
 import torch
-
-from training.models.heads import block_activation
+from chronogan.training.models.heads import block_activation
 
 
 @torch.jit.script
-def lstm_feedback_loop(x_proj: torch.Tensor, w_prev: torch.Tensor, w_hh0: torch.Tensor, b_hh0: torch.Tensor,
-                       w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor,
-                       w_out: torch.Tensor, b_out: torch.Tensor, is_cat: torch.Tensor,
-                       cat_index: torch.Tensor, flat_index: torch.Tensor, has_cat: bool) -> torch.Tensor:
+def lstm_feedback_loop(
+    x_proj: torch.Tensor,
+    w_prev: torch.Tensor,
+    w_hh0: torch.Tensor,
+    b_hh0: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    w_out: torch.Tensor,
+    b_out: torch.Tensor,
+    is_cat: torch.Tensor,
+    cat_index: torch.Tensor,
+    flat_index: torch.Tensor,
+    has_cat: bool,
+) -> torch.Tensor:
     """`x_proj [B, T, 4H]` (layer-0 input projection incl. its bias) -> outputs `[B, T, F]`; each step's
     output (after the head) is fed back into layer 0 at the next step."""
     batch, steps, hidden = x_proj.size(0), x_proj.size(1), w_hh0.size(1)
@@ -43,8 +54,9 @@ def lstm_feedback_loop(x_proj: torch.Tensor, w_prev: torch.Tensor, w_hh0: torch.
         h0 = torch.sigmoid(o) * torch.tanh(c0)
         top = h0
         for layer in range(deeper):
-            gates = torch.addmm(b_ih[layer], top, w_ih[layer].t()) + torch.addmm(b_hh[layer], hs[layer],
-                                                                                 w_hh[layer].t())
+            gates = torch.addmm(b_ih[layer], top, w_ih[layer].t()) + torch.addmm(
+                b_hh[layer], hs[layer], w_hh[layer].t()
+            )
             i, f, g, o = gates.chunk(4, 1)
             c = torch.sigmoid(f) * cs[layer] + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(c)
@@ -57,10 +69,22 @@ def lstm_feedback_loop(x_proj: torch.Tensor, w_prev: torch.Tensor, w_hh0: torch.
 
 
 @torch.jit.script
-def gru_feedback_loop(x_proj: torch.Tensor, w_prev: torch.Tensor, w_hh0: torch.Tensor, b_hh0: torch.Tensor,
-                      w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor, b_hh: torch.Tensor,
-                      w_out: torch.Tensor, b_out: torch.Tensor, is_cat: torch.Tensor, cat_index: torch.Tensor,
-                      flat_index: torch.Tensor, has_cat: bool) -> torch.Tensor:
+def gru_feedback_loop(
+    x_proj: torch.Tensor,
+    w_prev: torch.Tensor,
+    w_hh0: torch.Tensor,
+    b_hh0: torch.Tensor,
+    w_ih: torch.Tensor,
+    w_hh: torch.Tensor,
+    b_ih: torch.Tensor,
+    b_hh: torch.Tensor,
+    w_out: torch.Tensor,
+    b_out: torch.Tensor,
+    is_cat: torch.Tensor,
+    cat_index: torch.Tensor,
+    flat_index: torch.Tensor,
+    has_cat: bool,
+) -> torch.Tensor:
     """GRU version of `lstm_feedback_loop` (`x_proj [B, T, 3H]`, gate order r, z, n as in torch)."""
     batch, steps, hidden = x_proj.size(0), x_proj.size(1), w_hh0.size(1)
     deeper = w_hh.size(0)

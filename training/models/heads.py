@@ -7,13 +7,13 @@ graph and can be called from TorchScript (the C-RNN-GAN generator loop applies i
 from __future__ import annotations
 
 import torch
+from chronogan.training.data.layout import FeatureLayout
 from torch import nn
 
-from training.data.layout import FeatureLayout
 
-
-def block_activation(logits: torch.Tensor, is_cat: torch.Tensor, cat_index: torch.Tensor,
-                     flat_index: torch.Tensor, has_cat: bool) -> torch.Tensor:
+def block_activation(
+    logits: torch.Tensor, is_cat: torch.Tensor, cat_index: torch.Tensor, flat_index: torch.Tensor, has_cat: bool
+) -> torch.Tensor:
     """Apply the head to `logits [..., F]`. Buffers come from `BlockHead` (kept as arguments so that
     TorchScript functions can call this)."""
     probs = torch.sigmoid(logits)

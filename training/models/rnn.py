@@ -6,13 +6,11 @@ import torch
 from torch import nn
 
 
-def make_rnn(cell: str, input_dim: int, hidden_dim: int, num_layers: int,
-             bidirectional: bool = False) -> nn.RNNBase:
+def make_rnn(cell: str, input_dim: int, hidden_dim: int, num_layers: int, bidirectional: bool = False) -> nn.RNNBase:
     if cell not in ("lstm", "gru"):
         raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
     rnn_class = nn.LSTM if cell == "lstm" else nn.GRU
-    return rnn_class(input_dim, hidden_dim, num_layers=num_layers, batch_first=True,
-                     bidirectional=bidirectional)
+    return rnn_class(input_dim, hidden_dim, num_layers=num_layers, batch_first=True, bidirectional=bidirectional)
 
 
 class RNNStack(nn.Module):
@@ -24,8 +22,16 @@ class RNNStack(nn.Module):
     coarser than the day-to-day moves it has to carry (~0.007), against ~0.005 with the skip path.
     """
 
-    def __init__(self, cell: str, input_dim: int, hidden_dim: int, output_dim: int, num_layers: int,
-                 bidirectional: bool = False, skip: bool = False) -> None:
+    def __init__(
+        self,
+        cell: str,
+        input_dim: int,
+        hidden_dim: int,
+        output_dim: int,
+        num_layers: int,
+        bidirectional: bool = False,
+        skip: bool = False,
+    ) -> None:
         super().__init__()
         self.rnn = make_rnn(cell, input_dim, hidden_dim, num_layers, bidirectional)
         self.linear = nn.Linear(hidden_dim * (2 if bidirectional else 1), output_dim)

@@ -11,15 +11,14 @@ stacks (`skip_connections`) and a per-sequence noise vector next to the per-step
 from __future__ import annotations
 
 import torch
+from chronogan.training.config import TimeGANConfig
+from chronogan.training.models.conditioning import ConditionInputs, step_mask, with_side_input
+from chronogan.training.models.graph import GeneratorGraph
+from chronogan.training.models.heads import BlockHead
+from chronogan.training.models.noise import normal_to_uniform
+from chronogan.training.models.rnn import RNNStack
+from chronogan.training.models.spec import DataSpec, resolve_conditioning
 from torch import nn
-
-from training.config import TimeGANConfig
-from training.models.conditioning import ConditionInputs, step_mask, with_side_input
-from training.models.graph import GeneratorGraph
-from training.models.heads import BlockHead
-from training.models.noise import normal_to_uniform
-from training.models.rnn import RNNStack
-from training.models.spec import DataSpec, resolve_conditioning
 
 
 class TimeGANNetworks(nn.Module):
@@ -67,8 +66,9 @@ class TimeGANNetworks(nn.Module):
             u = torch.cat([u, u[:, :1].expand(-1, u.size(1), -1)], -1)
         return torch.sigmoid(self.generator(with_side_input(u, side)))
 
-    def discriminate(self, h: torch.Tensor, cond: torch.Tensor,
-                     lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def discriminate(
+        self, h: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Per-step logits `[B, T]` and, for ACGAN, class logits `[B, aux_dim]`."""
         side = self.side.discriminator_inputs(cond, lengths)
         features = self.discriminator.features(with_side_input(h, side))
@@ -90,4 +90,3 @@ class TimeGANNetworks(nn.Module):
     def generator_graph(self) -> nn.Module:
         """generator -> supervisor -> recovery -> head as one exportable module (no loop inside)."""
         return GeneratorGraph(self)
-

@@ -7,30 +7,36 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from chronogan.training.config import CRNNGANConfig, GANConfig, TimeGANConfig
+from chronogan.training.data.encoded import EncodedData
+from chronogan.training.losses import adversarial_loss
+from chronogan.training.models import build_networks
+from chronogan.training.models.spec import DataSpec
+from chronogan.training.monitor import TrainingMonitor
+from chronogan.training.trainer import checkpoint
+from chronogan.training.trainer.base import ModelSteps
+from chronogan.training.trainer.batches import BatchSampler
+from chronogan.training.trainer.crnngan import CRNNGANSteps
+from chronogan.training.trainer.loop import TrainingRun
+from chronogan.training.trainer.outcome import TrainOutcome
+from chronogan.training.trainer.threads import torch_threads
+from chronogan.training.trainer.timegan import TimeGANSteps
 from torch import nn
-
-from training.config import CRNNGANConfig, GANConfig, TimeGANConfig
-from training.data.encoded import EncodedData
-from training.losses import adversarial_loss
-from training.models import build_networks
-from training.models.spec import DataSpec
-from training.monitor import TrainingMonitor
-from training.trainer import checkpoint
-from training.trainer.base import ModelSteps
-from training.trainer.batches import BatchSampler
-from training.trainer.crnngan import CRNNGANSteps
-from training.trainer.loop import TrainingRun
-from training.trainer.outcome import TrainOutcome
-from training.trainer.threads import torch_threads
-from training.trainer.timegan import TimeGANSteps
 
 __all__ = ["train_networks", "TrainOutcome"]
 
 
-def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module | None = None,
-                   progress: bool = True, checkpoint_dir: Path | None = None, resume: bool = False,
-                   log: Callable[[str], None] | None = None,
-                   on_progress: Callable[[float], None] | None = None) -> TrainOutcome:
+def train_networks(
+    config: GANConfig,
+    data: EncodedData,
+    *,
+    networks: nn.Module | None = None,
+    progress: bool = True,
+    checkpoint_dir: Path | None = None,
+    resume: bool = False,
+    log: Callable[[str], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> TrainOutcome:
     """Train the networks of `config.model_type` on `data`.
 
     `networks`: warm start from these weights (copied into new networks; the object passed in is untouched).
@@ -54,8 +60,17 @@ def train_networks(config: GANConfig, data: EncodedData, *, networks: nn.Module 
         loss = adversarial_loss(config.loss)
         monitor = TrainingMonitor(loss, log)
         model = _steps_class(config)(config, nets, BatchSampler(data, config.batch_size, rng), loss)
-        run = TrainingRun(config, spec, model, rng, monitor, progress=progress, checkpoint_dir=checkpoint_dir,
-                          log=log, on_progress=on_progress)
+        run = TrainingRun(
+            config,
+            spec,
+            model,
+            rng,
+            monitor,
+            progress=progress,
+            checkpoint_dir=checkpoint_dir,
+            log=log,
+            on_progress=on_progress,
+        )
         if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
             run.restore(checkpoint.load(checkpoint_dir, config, spec))
             if log is not None:
@@ -85,7 +100,10 @@ def _starting_networks(config: GANConfig, spec: DataSpec, networks: nn.Module | 
     old = getattr(networks, "spec", None)
     # max_len may change (it only scales the length input); the feature/condition layouts may not.
     if old is None or (old.layout, old.cond_layout, old.variable_length) != (
-            spec.layout, spec.cond_layout, spec.variable_length):
+        spec.layout,
+        spec.cond_layout,
+        spec.variable_length,
+    ):
         raise ValueError("warm start: the networks were built for data with different columns or categories")
     try:  # copies the weights, so the networks passed in are never modified
         fresh.load_state_dict(networks.state_dict())

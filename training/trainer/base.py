@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from chronogan.training.config import GANConfig
+from chronogan.training.losses import AdversarialLoss
+from chronogan.training.trainer.batches import BatchSampler
+from chronogan.training.trainer.ema import WeightAverage
 from torch import nn
-
-from training.config import GANConfig
-from training.losses import AdversarialLoss
-from training.trainer.batches import BatchSampler
-from training.trainer.ema import WeightAverage
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,7 @@ class StepResult:
 class ModelSteps(ABC):
     """Model-specific part of training: the phases, the optimisers and one step of each phase."""
 
-    def __init__(self, config: GANConfig, networks: nn.Module, sampler: BatchSampler,
-                 loss: AdversarialLoss) -> None:
+    def __init__(self, config: GANConfig, networks: nn.Module, sampler: BatchSampler, loss: AdversarialLoss) -> None:
         self.config = config
         self.networks = networks
         self.sampler = sampler

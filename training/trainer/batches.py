@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-
-from training.data.encoded import EncodedData
+from chronogan.training.data.encoded import EncodedData
 
 
 @dataclass

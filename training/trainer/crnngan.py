@@ -9,14 +9,13 @@ see the same length/condition distribution.
 from __future__ import annotations
 
 import torch
-
-from training.config import CRNNGANConfig
-from training.losses import acgan_loss, feature_matching_loss, gradient_penalty
-from training.models.crnngan import CRNNGANNetworks
-from training.monitor import batch_diversity
-from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
-from training.trainer.batches import noise_like
-from training.trainer.statistics import statistics_loss
+from chronogan.training.config import CRNNGANConfig
+from chronogan.training.losses import acgan_loss, feature_matching_loss, gradient_penalty
+from chronogan.training.models.crnngan import CRNNGANNetworks
+from chronogan.training.monitor import batch_diversity
+from chronogan.training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
+from chronogan.training.trainer.batches import noise_like
+from chronogan.training.trainer.statistics import statistics_loss
 
 
 class CRNNGANSteps(ModelSteps):
@@ -26,8 +25,10 @@ class CRNNGANSteps(ModelSteps):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         n, c = self.networks, self.config
-        self.optimizers = {"generator": self.adam(n.generator_parameters(), c.lr_g),
-                           "discriminator": self.adam(n.discriminator_parameters(), c.lr_d)}
+        self.optimizers = {
+            "generator": self.adam(n.generator_parameters(), c.lr_g),
+            "discriminator": self.adam(n.discriminator_parameters(), c.lr_d),
+        }
         self.average = self.average_weights(n.generator_parameters())
 
     def phases(self) -> list[PhasePlan]:

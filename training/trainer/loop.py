@@ -11,21 +11,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from training.config import GANConfig
-from training.models.spec import DataSpec
-from training.monitor import TrainingMonitor
-from training.trainer import checkpoint
-from training.trainer.base import ModelSteps, PhasePlan
-from training.trainer.budget import TimeBudget
-from training.trainer.recorder import Recorder
+from chronogan.training.config import GANConfig
+from chronogan.training.models.spec import DataSpec
+from chronogan.training.monitor import TrainingMonitor
+from chronogan.training.trainer import checkpoint
+from chronogan.training.trainer.base import ModelSteps, PhasePlan
+from chronogan.training.trainer.budget import TimeBudget
+from chronogan.training.trainer.recorder import Recorder
 
 
 class TrainingRun:
-    def __init__(self, config: GANConfig, spec: DataSpec, model: ModelSteps, rng: np.random.Generator,
-                 monitor: TrainingMonitor, *, progress: bool, checkpoint_dir: Path | None,
-                 log: Callable[[str], None] | None,
-                 on_progress: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: GANConfig,
+        spec: DataSpec,
+        model: ModelSteps,
+        rng: np.random.Generator,
+        monitor: TrainingMonitor,
+        *,
+        progress: bool,
+        checkpoint_dir: Path | None,
+        log: Callable[[str], None] | None,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> None:
         self.config = config
         self.spec = spec
         self.model = model
@@ -75,8 +83,10 @@ class TrainingRun:
         name, log_every = plan.name, self.config.log_every
         self.recorder.start_phase(name, self.steps[name], plan.steps)
         started = time.monotonic()
-        self._log(f"{name}: from step {self.steps[name]} to {plan.steps}"
-                  + ("" if deadline is None else f", at most {deadline - started:.1f}s"))
+        self._log(
+            f"{name}: from step {self.steps[name]} to {plan.steps}"
+            + ("" if deadline is None else f", at most {deadline - started:.1f}s")
+        )
         result = None
         self.ended_by[name] = "steps"
         try:
@@ -120,21 +130,31 @@ class TrainingRun:
         # After a divergence the weights may hold NaNs: keep the last good checkpoint instead.
         if self.checkpoint_dir is None or self.stop_reason is not None:
             return
-        checkpoint.save(self.checkpoint_dir, config=self.config, spec=self.spec, networks=self.model.networks,
-                        optimizers=self.model.optimizers, steps=self.steps, seconds=self.seconds,
-                        elapsed_s=self.budget.elapsed(), rng=self.rng, history=self.history,
-                        monitor=self.monitor.state_dict(), model_state=self.model.state_dict())
+        checkpoint.save(
+            self.checkpoint_dir,
+            config=self.config,
+            spec=self.spec,
+            networks=self.model.networks,
+            optimizers=self.model.optimizers,
+            steps=self.steps,
+            seconds=self.seconds,
+            elapsed_s=self.budget.elapsed(),
+            rng=self.rng,
+            history=self.history,
+            monitor=self.monitor.state_dict(),
+            model_state=self.model.state_dict(),
+        )
 
     def summary(self) -> dict[str, Any]:
         final: dict[str, dict[str, Any]] = {}
         for record in self.history:
-            final[record["phase"]] = {k: v for k, v in record.items()
-                                      if k not in ("phase", "step", "elapsed_s", "monitor")}
+            final[record["phase"]] = {
+                k: v for k, v in record.items() if k not in ("phase", "step", "elapsed_s", "monitor")
+            }
         return {
             "model_type": self.config.model_type,
             "steps": dict(self.steps),
-            "seconds": {**{k: round(v, 3) for k, v in self.seconds.items()},
-                        "total": round(self.budget.elapsed(), 3)},
+            "seconds": {**{k: round(v, 3) for k, v in self.seconds.items()}, "total": round(self.budget.elapsed(), 3)},
             "steps_per_second": {k: round(self.steps[k] / v, 2) for k, v in self.seconds.items() if v > 0},
             "ended_by": dict(self.ended_by),
             "budget_s": self.budget.total_s,

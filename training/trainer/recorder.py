@@ -6,15 +6,15 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from chronogan.training.monitor import TrainingMonitor
+from chronogan.training.trainer.base import StepResult
 from tqdm.auto import tqdm
-
-from training.monitor import TrainingMonitor
-from training.trainer.base import StepResult
 
 
 class Recorder:
-    def __init__(self, history: list[dict[str, Any]], monitor: TrainingMonitor, progress: bool,
-                 log: Callable[[str], None] | None) -> None:
+    def __init__(
+        self, history: list[dict[str, Any]], monitor: TrainingMonitor, progress: bool, log: Callable[[str], None] | None
+    ) -> None:
         self.history = history
         self.monitor = monitor
         self.progress = progress
@@ -26,8 +26,15 @@ class Recorder:
 
     def start_phase(self, phase: str, done: int, total: int) -> None:
         self._reset()
-        self.bar = tqdm(total=total, initial=done, desc=phase, disable=not self.progress, leave=False,
-                        dynamic_ncols=True, mininterval=0.5)
+        self.bar = tqdm(
+            total=total,
+            initial=done,
+            desc=phase,
+            disable=not self.progress,
+            leave=False,
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
 
     def add(self, result: StepResult) -> None:
         for name, value in result.losses.items():

@@ -18,14 +18,13 @@ phase has its own Adam optimiser.
 from __future__ import annotations
 
 import torch
-
-from training.config import TimeGANConfig
-from training.losses import acgan_loss, gradient_penalty, masked_mse
-from training.models.timegan import TimeGANNetworks
-from training.monitor import batch_diversity
-from training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
-from training.trainer.batches import Batch, noise_like
-from training.trainer.statistics import statistics_loss
+from chronogan.training.config import TimeGANConfig
+from chronogan.training.losses import acgan_loss, gradient_penalty, masked_mse
+from chronogan.training.models.timegan import TimeGANNetworks
+from chronogan.training.monitor import batch_diversity
+from chronogan.training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
+from chronogan.training.trainer.batches import Batch, noise_like
+from chronogan.training.trainer.statistics import statistics_loss
 
 
 class TimeGANSteps(ModelSteps):
@@ -36,8 +35,10 @@ class TimeGANSteps(ModelSteps):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         n, c = self.networks, self.config
         autoencoder = [*n.embedder.parameters(), *n.recovery.parameters()]
-        d_params = [*n.discriminator.parameters(),
-                    *(n.aux_classifier.parameters() if n.aux_classifier is not None else [])]
+        d_params = [
+            *n.discriminator.parameters(),
+            *(n.aux_classifier.parameters() if n.aux_classifier is not None else []),
+        ]
         self.optimizers = {
             "autoencoder": self.adam(autoencoder, c.lr_g),
             "supervisor": self.adam(list(n.supervisor.parameters()), c.lr_g),
@@ -45,15 +46,18 @@ class TimeGANSteps(ModelSteps):
             "generator": self.adam([*n.generator.parameters(), *n.supervisor.parameters()], c.lr_g),
             "discriminator": self.adam(d_params, c.lr_d),
         }
-        self.average = self.average_weights([*n.generator.parameters(), *n.supervisor.parameters(),
-                                             *n.recovery.parameters()])
+        self.average = self.average_weights(
+            [*n.generator.parameters(), *n.supervisor.parameters(), *n.recovery.parameters()]
+        )
 
     def phases(self) -> list[PhasePlan]:
         c = self.config
         f = c.phase_fractions
-        return [PhasePlan("embedding", c.embedding_steps, f[0], False),
-                PhasePlan("supervised", c.supervised_steps, f[1], False),
-                PhasePlan("joint", c.joint_steps, f[2], True)]
+        return [
+            PhasePlan("embedding", c.embedding_steps, f[0], False),
+            PhasePlan("supervised", c.supervised_steps, f[1], False),
+            PhasePlan("joint", c.joint_steps, f[2], True),
+        ]
 
     def step(self, phase: str, want_stats: bool) -> StepResult:
         if phase == "embedding":
@@ -109,8 +113,12 @@ class TimeGANSteps(ModelSteps):
             g_adv = adv.g_loss(y_fake, b.mask)
             g_adv_e = adv.g_loss(y_fake_e, b.mask)
             g_sup = self._supervised_mse(h, b.mask)
-            loss = (g_adv + c.gamma * g_adv_e + c.supervised_weight * torch.sqrt(g_sup)
-                    + statistics_loss(c, x_hat, b.x, b.mask, losses))
+            loss = (
+                g_adv
+                + c.gamma * g_adv_e
+                + c.supervised_weight * torch.sqrt(g_sup)
+                + statistics_loss(c, x_hat, b.x, b.mask, losses)
+            )
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux
@@ -125,8 +133,7 @@ class TimeGANSteps(ModelSteps):
             h = n.embed(b.x)
             recon = masked_mse(n.recover(h), b.x, b.mask)
             sup = self._supervised_mse(h, b.mask)
-            update(self.optimizers["embedder"],
-                   c.recon_weight * torch.sqrt(recon) + c.embed_supervised_weight * sup)
+            update(self.optimizers["embedder"], c.recon_weight * torch.sqrt(recon) + c.embed_supervised_weight * sup)
         losses["recon"] = recon.item()
 
     def _discriminator_update(self, b: Batch, losses: dict[str, float]) -> None:

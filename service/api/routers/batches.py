@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from chronogan.service.api.auth import RequireApiKey
+from chronogan.service.api.deps import ModelName, ServicesDep, annotate
+from chronogan.service.api.errors import problem_responses
+from chronogan.service.api.job_views import accepted
+from chronogan.service.api.schemas import BatchRequest, JobOut
 from fastapi import APIRouter, Request, Response
 
-from service.api.auth import RequireApiKey
-from service.api.deps import ModelName, ServicesDep, annotate
-from service.api.errors import problem_responses
-from service.api.job_views import accepted
-from service.api.schemas import BatchRequest, JobOut
-from service.artifacts.runtime import draw_seed
+from chronogan.artifacts.runtime import draw_seed
 
 router = APIRouter(prefix="/v1/models", tags=["batches"])
 

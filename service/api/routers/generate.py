@@ -5,15 +5,15 @@ from __future__ import annotations
 import itertools
 from typing import Annotated
 
+from chronogan.service.api.deps import ModelName, ServicesDep, annotate
+from chronogan.service.api.errors import ApiError, problem_responses
+from chronogan.service.api.formats import MEDIA_TYPES, json_body, ndjson_lines, negotiate
+from chronogan.service.api.schemas import GenerateRequest, GenerateResponse
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
-from service.api.deps import ModelName, ServicesDep, annotate
-from service.api.errors import ApiError, problem_responses
-from service.api.formats import MEDIA_TYPES, json_body, ndjson_lines, negotiate
-from service.api.schemas import GenerateRequest, GenerateResponse
-from service.artifacts.runtime import draw_seed
-from service.artifacts.tables import table_bytes
+from chronogan.artifacts.runtime import draw_seed
+from chronogan.artifacts.tables import table_bytes
 
 router = APIRouter(prefix="/v1/models", tags=["generate"])
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
+from chronogan.service.api import metrics as metrics_mod
+from chronogan.service.api.deps import ServicesDep
+from chronogan.service.api.schemas import Health, Readiness
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-
-from service.api import metrics as metrics_mod
-from service.api.deps import ServicesDep
-from service.api.schemas import Health, Readiness
 
 router = APIRouter(tags=["health"])
 

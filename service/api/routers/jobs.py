@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from chronogan.service.api.auth import RequireApiKey
+from chronogan.service.api.deps import ServicesDep, annotate
+from chronogan.service.api.errors import ApiError, problem_responses
+from chronogan.service.api.job_views import job_out
+from chronogan.service.api.schemas import JobList, JobOut
+from chronogan.service.jobs.batch import MEDIA_TYPES
+from chronogan.service.jobs.store import STATES
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
-
-from service.api.auth import RequireApiKey
-from service.api.deps import ServicesDep, annotate
-from service.api.errors import ApiError, problem_responses
-from service.api.job_views import job_out
-from service.api.schemas import JobList, JobOut
-from service.jobs.batch import MEDIA_TYPES
-from service.jobs.store import STATES
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -26,9 +25,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 )
 def list_jobs(
     services: ServicesDep,
-    state: Annotated[
-        str | None, Query(description=f"One of {', '.join(STATES)}", examples=["running"])
-    ] = None,
+    state: Annotated[str | None, Query(description=f"One of {', '.join(STATES)}", examples=["running"])] = None,
     model: Annotated[str | None, Query(examples=["sales"])] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> JobList:
@@ -61,9 +58,7 @@ def job_result(job_id: str, request: Request, services: ServicesDep) -> FileResp
     annotate(request, job_id=job_id)
     job = services.jobs.get(job_id)
     if job.kind != "batch":
-        raise ApiError(
-            404, "Not found", f"{job.kind} jobs have no file; see GET /v1/jobs/{job_id}", kind="not-found"
-        )
+        raise ApiError(404, "Not found", f"{job.kind} jobs have no file; see GET /v1/jobs/{job_id}", kind="not-found")
     if job.state != "succeeded" or not job.result:
         raise ApiError(
             409,
@@ -73,9 +68,7 @@ def job_result(job_id: str, request: Request, services: ServicesDep) -> FileResp
         )
     path = services.settings.jobs_dir_path / job.id / job.result["file"]
     if not path.is_file():
-        raise ApiError(
-            404, "Not found", f"the result file of job {job_id} no longer exists", kind="not-found"
-        )
+        raise ApiError(404, "Not found", f"the result file of job {job_id} no longer exists", kind="not-found")
     r = job.result
     return FileResponse(
         path,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from chronogan.service.api.auth import RequireApiKey
+from chronogan.service.api.deps import ModelName, Services, ServicesDep, annotate
+from chronogan.service.api.errors import ApiError, problem_responses
+from chronogan.service.api.schemas import ColumnOut, ModelDetail, ModelList, ModelSummary, VersionOut
 from fastapi import APIRouter, Request
 
-from service.api.auth import RequireApiKey
-from service.api.deps import ModelName, Services, ServicesDep, annotate
-from service.api.errors import ApiError, problem_responses
-from service.api.schemas import ColumnOut, ModelDetail, ModelList, ModelSummary, VersionOut
-from service.artifacts.errors import ArtifactIntegrityError
-from service.artifacts.manifest import Manifest
-from service.artifacts.store import validate_version
+from chronogan.artifacts.errors import ArtifactIntegrityError
+from chronogan.artifacts.manifest import Manifest
+from chronogan.artifacts.store import validate_version
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -50,9 +50,7 @@ def activate(name: ModelName, version: str, request: Request, services: Services
     try:
         services.registry.get(name, version)
     except ArtifactIntegrityError as exc:
-        raise ApiError(
-            409, "Conflict", f"refusing to activate a broken version: {exc}", kind="conflict"
-        ) from exc
+        raise ApiError(409, "Conflict", f"refusing to activate a broken version: {exc}", kind="conflict") from exc
     services.store.set_active(name, version)
     return model_detail(services, name)
 
@@ -84,9 +82,7 @@ def model_detail(services: Services, name: str) -> ModelDetail:
             )
         )
     detail = ModelDetail(name=name, active_version=active, versions=out)
-    shown = manifests.get(active or "") or (
-        manifests[max(manifests, key=versions.index)] if manifests else None
-    )
+    shown = manifests.get(active or "") or (manifests[max(manifests, key=versions.index)] if manifests else None)
     if shown is not None:
         schema = shown.table_schema
         detail.layout = schema.layout

@@ -6,18 +6,18 @@ import json
 import shutil
 from typing import Annotated, Any
 
+from chronogan.service.api.auth import RequireApiKey
+from chronogan.service.api.deps import ModelName, ServicesDep, annotate
+from chronogan.service.api.errors import ApiError, FieldError, problem_responses
+from chronogan.service.api.job_views import accepted
+from chronogan.service.api.schemas import JobOut, RetrainOptions
+from chronogan.service.api.uploads import save_upload, upload_suffix
+from chronogan.service.jobs.store import JobConflictError, new_job_id
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from service.api.auth import RequireApiKey
-from service.api.deps import ModelName, ServicesDep, annotate
-from service.api.errors import ApiError, FieldError, problem_responses
-from service.api.job_views import accepted
-from service.api.schemas import JobOut, RetrainOptions
-from service.api.uploads import save_upload, upload_suffix
-from service.artifacts.errors import NotFoundError, UserInputError
-from service.jobs.store import JobConflictError, new_job_id
+from chronogan.artifacts.errors import NotFoundError, UserInputError
 
 router = APIRouter(prefix="/v1/models", tags=["retrain"])
 
@@ -90,8 +90,7 @@ def _parse_options(raw: str | None) -> RetrainOptions:
         return RetrainOptions.model_validate_json(raw)
     except ValidationError as exc:
         errors = [
-            FieldError(field=".".join(["options", *(str(p) for p in e["loc"])]), message=e["msg"])
-            for e in exc.errors()
+            FieldError(field=".".join(["options", *(str(p) for p in e["loc"])]), message=e["msg"]) for e in exc.errors()
         ]
         raise ApiError(
             422, "Invalid options", "the `options` form field is not valid", kind="validation", errors=errors
@@ -114,7 +113,7 @@ def _refuse_if_busy(services: ServicesDep, name: str) -> None:
 
 def _validate_upload(path: Any, options: dict[str, Any]) -> None:
     try:
-        from training.api import validate_upload
+        from chronogan.training.api import validate_upload
     except ImportError as exc:  # the serve-only install has no training package dependencies
         raise ApiError(
             503,

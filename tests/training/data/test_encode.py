@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from training.data.encode import encode_generated, encode_prepared
-from training.data.infer import prepare_table
-from training.data.options import SchemaOptions
+from chronogan.training.data.encode import encode_generated, encode_prepared
+from chronogan.training.data.infer import prepare_table
+from chronogan.training.data.options import SchemaOptions
 
 
 def test_windows_are_stride_one_and_scaled() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from chronogan.training.data.infer import prepare_table
+from chronogan.training.data.options import SchemaOptions
 
-from service.artifacts.errors import UserInputError
-from training.data.infer import prepare_table
-from training.data.options import SchemaOptions
+from chronogan.artifacts.errors import UserInputError
 
 
 def series(n: int = 40, **cols: object) -> pd.DataFrame:
@@ -18,7 +18,7 @@ def series(n: int = 40, **cols: object) -> pd.DataFrame:
 
 
 def test_single_series_is_windowed(stocks_csv) -> None:
-    from training.data.io import read_table
+    from chronogan.training.data.io import read_table
 
     prepared = prepare_table(read_table(stocks_csv), SchemaOptions(seq_len=24))
     schema = prepared.schema

@@ -6,9 +6,9 @@ import gzip
 from pathlib import Path
 
 import pytest
+from chronogan.training.data.io import read_table
 
-from service.artifacts.errors import UserInputError
-from training.data.io import read_table
+from chronogan.artifacts.errors import UserInputError
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

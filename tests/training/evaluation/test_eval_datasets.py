@@ -1,6 +1,5 @@
 import numpy as np
-
-from training.evaluation.datasets import sines
+from chronogan.training.evaluation.datasets import sines
 
 
 def _reference_sine_data_generation(no: int, seq_len: int, dim: int) -> np.ndarray:

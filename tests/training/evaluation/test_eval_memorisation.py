@@ -1,7 +1,6 @@
 import numpy as np
-
-from training.evaluation.datasets import sines
-from training.evaluation.memorisation import memorisation
+from chronogan.training.evaluation.datasets import sines
+from chronogan.training.evaluation.memorisation import memorisation
 
 
 def test_exact_copies_are_flagged() -> None:

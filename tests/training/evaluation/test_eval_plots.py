@@ -1,10 +1,9 @@
 import numpy as np
 import pytest
-
-from training.evaluation.datasets import sines
-from training.evaluation.history import history_summary, is_discriminator_key, resolve_equilibrium
-from training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
-from training.evaluation.training_plots import loss_curves
+from chronogan.training.evaluation.datasets import sines
+from chronogan.training.evaluation.history import history_summary, is_discriminator_key, resolve_equilibrium
+from chronogan.training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
+from chronogan.training.evaluation.training_plots import loss_curves
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

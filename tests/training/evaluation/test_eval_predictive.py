@@ -3,10 +3,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import torch
-
-from training.evaluation.datasets import sines
-from training.evaluation.predictive import predictive_score, predictive_train_on_real
-from training.evaluation.sequences import EvaluationInputError
+from chronogan.training.evaluation.datasets import sines
+from chronogan.training.evaluation.predictive import predictive_score, predictive_train_on_real
+from chronogan.training.evaluation.sequences import EvaluationInputError
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
-from training.evaluation.datasets import sines
-from training.evaluation.report import Protocol, build_report, evaluate
+from chronogan.training.evaluation.datasets import sines
+from chronogan.training.evaluation.report import Protocol, build_report, evaluate
 
 
 @pytest.fixture(autouse=True)

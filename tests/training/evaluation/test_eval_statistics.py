@@ -2,11 +2,10 @@ import json
 
 import numpy as np
 import pytest
-
-from training.evaluation.datasets import sines
-from training.evaluation.results import jsonable
-from training.evaluation.sequences import as_sequences
-from training.evaluation.statistics import (
+from chronogan.training.evaluation.datasets import sines
+from chronogan.training.evaluation.results import jsonable
+from chronogan.training.evaluation.sequences import as_sequences
+from chronogan.training.evaluation.statistics import (
     autocorrelation,
     autocorrelation_difference,
     cross_correlation_difference,

@@ -1,9 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from training.evaluation.sequences import EvaluationInputError
-from training.evaluation.tabular import category_frequencies, missingness
+from chronogan.training.evaluation.sequences import EvaluationInputError
+from chronogan.training.evaluation.tabular import category_frequencies, missingness
 
 
 def test_total_variation_distance_and_unseen_labels() -> None:

@@ -1,0 +1,117 @@
+"""`chronogan train DATA --name NAME`: fit a model on a CSV/Parquet file and publish a new version."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from chronogan.artifacts.errors import UserInputError
+from chronogan.commands.common import add_store, csv_list, store_of
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="train a model on a CSV/Parquet file and publish a new version",
+        description="Train a TimeGAN or C-RNN-GAN model and publish it to the model store.",
+    )
+    p.add_argument("data", type=Path, help="CSV or Parquet file: one long series, or many entities (--sequence-key)")
+    p.add_argument("--name", required=True, help="model name (letters, digits, _ - .)")
+    add_store(p)
+    p.add_argument(
+        "--model",
+        dest="model_type",
+        choices=["timegan", "crnngan"],
+        default=None,
+        help="default: the --config file's model_type, else timegan",
+    )
+    g = p.add_argument_group("schema")
+    g.add_argument("--sequence-key", help="column identifying entities (each entity is one sequence)")
+    g.add_argument("--time-column", help="datetime column (auto-detected when unambiguous)")
+    g.add_argument("--categorical", type=csv_list, default=[], help="comma-separated columns to treat as categorical")
+    g.add_argument("--numeric", type=csv_list, default=[], help="comma-separated columns to treat as numeric")
+    g.add_argument("--context", type=csv_list, default=[], help="comma-separated static columns (one value per entity)")
+    g.add_argument("--ignore", type=csv_list, default=[], help="comma-separated columns to leave out")
+    t = p.add_argument_group("training")
+    t.add_argument("--seq-len", type=int, help="window length for one long series (default 24)")
+    t.add_argument("--stride", type=int, help="window stride (default 1)")
+    t.add_argument("--max-seq-len", type=int, help="entities longer than this are cut into pieces (default 256)")
+    t.add_argument("--max-minutes", type=float, help="training time budget in minutes (0.5 = thirty seconds)")
+    t.add_argument("--seed", type=int, help="random seed (default 0): same seed, same model")
+    t.add_argument("--loss", choices=["bce", "lsgan", "wgan-gp", "hinge"], help="adversarial loss (default bce)")
+    t.add_argument("--conditioning", choices=["auto", "none", "cgan", "acgan"], help="conditioning on context columns")
+    t.add_argument("--config", type=Path, help="JSON file with any other config fields")
+    t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    t.add_argument("--no-eval", action="store_true", help="skip the quick quality score after training")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {} if args.model_type is None else {"model_type": args.model_type}
+    for key in (
+        "sequence_key",
+        "time_column",
+        "seq_len",
+        "stride",
+        "max_seq_len",
+        "max_minutes",
+        "seed",
+        "loss",
+        "conditioning",
+    ):
+        value = getattr(args, key)
+        if value is not None:
+            options[key] = value
+    for key in ("categorical", "numeric", "context", "ignore"):
+        if getattr(args, key):
+            options[key] = getattr(args, key)
+    if args.config is not None:
+        try:
+            options["config"] = json.loads(args.config.read_text())
+        except (OSError, ValueError) as exc:
+            raise UserInputError(f"--config {args.config}: cannot read JSON ({exc})") from exc
+    if args.no_eval:
+        options["evaluate"] = False
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise UserInputError("training needs PyTorch: pip install -c constraints.txt 'chronogan[train]'") from None
+    from chronogan.training.api import train_version
+
+    store = store_of(args)
+    log = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr))
+    version, metrics = train_version(
+        args.data,
+        name=args.name,
+        store=store,
+        options=_options(args),
+        progress=not args.quiet,
+        log=log,
+        checkpoint_dir=store / ".checkpoints" / args.name,
+        resume=args.resume,
+    )
+    folder = store / args.name / version
+    manifest = json.loads((folder / "manifest.json").read_text())
+    summary = manifest.get("history_summary", {})
+    print(f"trained {args.name} {version} -> {folder}")
+    if summary:
+        seconds = summary.get("seconds", {}).get("total", 0.0)
+        steps = ", ".join(f"{phase} {n}" for phase, n in summary.get("steps", {}).items())
+        ended = ", ".join(f"{phase}: {why}" for phase, why in summary.get("ended_by", {}).items())
+        print(f"  {seconds:.1f}s of training; steps: {steps} (ended by {ended})")
+        if summary.get("stopped_early_reason"):
+            print(f"  stopped early: {summary['stopped_early_reason']}")
+        for warning in summary.get("warnings", []):
+            print(f"  warning: {warning}")
+    disc = (metrics or {}).get("discriminative")
+    if disc:
+        print(f"  quick discriminative score {disc['mean']:.3f} (0 = indistinguishable from the training data)")
+    return 0

@@ -1,0 +1,134 @@
+"""Retrain end to end: upload -> validation -> job -> new version -> quality gate -> active."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chronogan.service.api.main import create_app
+from chronogan.service.api.settings import Settings
+from chronogan.service.jobs.worker import Worker
+from fastapi.testclient import TestClient
+
+from tests.helpers import ACTIVE_SCORE, MODEL, TINY, fixed_quality, make_settings
+
+
+def _upload(client: TestClient, name: str, csv: Path, options: dict[str, Any] | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+    data = {"options": json.dumps(options)} if options is not None else {}
+    return client.post(
+        f"/v1/models/{name}/retrain",
+        files={"file": (csv.name, csv.read_bytes(), "text/csv")},
+        data=data,
+        **kw,
+    )
+
+
+def _run_worker(settings: Settings, score: float) -> None:
+    with fixed_quality(score):
+        assert Worker(settings).run(until_empty=True) == 1
+
+
+def test_retrain_new_model_fresh(client: TestClient, settings: Settings, training_csv: Path) -> None:
+    resp = _upload(client, "fresh-one", training_csv, TINY)
+    assert resp.status_code == 202, resp.text
+    job = resp.json()
+    assert job["kind"] == "retrain" and "upload" not in job["params"]
+    assert resp.headers["location"] == f"/v1/jobs/{job['id']}"
+    again = _upload(client, "fresh-one", training_csv, TINY)
+    assert again.status_code == 409 and job["id"] in again.json()["detail"]
+
+    _run_worker(settings, 0.9)  # a bad score does not matter for a model's first version
+    done = client.get(f"/v1/jobs/{job['id']}").json()
+    assert done["state"] == "succeeded", done["error"]
+    assert done["progress"] == 1.0
+    result = done["result"]
+    assert (result["version"], result["activated"], result["active_version"]) == ("v1", True, "v1")
+    assert result["gate"]["reason"] == "the model had no active version"
+    assert client.post("/v1/models/fresh-one/generate", json={"n_sequences": 2}).status_code == 200
+    assert not any(settings.jobs_dir_path.iterdir())  # the upload is deleted once it has served
+
+
+def test_retrain_warm_passes_gate_fresh_fails_it(
+    model_client: TestClient, settings: Settings, training_csv: Path
+) -> None:
+    # Warm start, score within the margin of the active version's: v2 goes live.
+    warm = _upload(model_client, MODEL, training_csv, {**TINY, "mode": "warm"})
+    assert warm.status_code == 202, warm.text
+    _run_worker(settings, ACTIVE_SCORE + 0.03)
+    result = model_client.get(f"/v1/jobs/{warm.json()['id']}").json()["result"]
+    assert (result["version"], result["activated"], result["active_version"]) == ("v2", True, "v2")
+    gate = result["gate"]
+    assert (gate["active_version"], gate["active_score"], gate["margin"]) == ("v1", ACTIVE_SCORE, 0.05)
+    assert "within" in gate["reason"]
+
+    # Fresh, clearly worse: published as v3 but v2 stays active, and the job says why.
+    fresh = _upload(model_client, MODEL, training_csv, {**TINY, "mode": "fresh"})
+    _run_worker(settings, ACTIVE_SCORE + 0.3)
+    result = model_client.get(f"/v1/jobs/{fresh.json()['id']}").json()["result"]
+    assert (result["version"], result["activated"], result["active_version"]) == ("v3", False, "v2")
+    assert "worse" in result["gate"]["reason"]
+    detail = model_client.get(f"/v1/models/{MODEL}").json()
+    assert detail["active_version"] == "v2" and [v["version"] for v in detail["versions"]] == [
+        "v1",
+        "v2",
+        "v3",
+    ]
+
+    # Rollback: the previous version comes back with one call.
+    assert model_client.post(f"/v1/models/{MODEL}/versions/v1/activate").json()["active_version"] == "v1"
+    assert model_client.post(f"/v1/models/{MODEL}/generate", json={"n_sequences": 1}).json()["version"] == "v1"
+
+
+def test_retrain_promote_overrides_gate(model_client: TestClient, settings: Settings, training_csv: Path) -> None:
+    job = _upload(model_client, MODEL, training_csv, {**TINY, "promote": True}).json()
+    assert job["params"]["promote"] is True
+    _run_worker(settings, 0.99)
+    result = model_client.get(f"/v1/jobs/{job['id']}").json()["result"]
+    assert (result["version"], result["activated"]) == ("v2", True)
+    assert result["gate"]["reason"] == "promote was requested"
+
+
+def test_retrain_validation_errors(client: TestClient, training_csv: Path, tmp_path: Path) -> None:
+    bad_column = _upload(client, "m", training_csv, {"sequence_key": "no_such_column"})
+    assert bad_column.status_code == 422 and "no_such_column" in bad_column.text
+    bad_options = client.post(
+        "/v1/models/m/retrain", files={"file": ("d.csv", b"a\n1\n")}, data={"options": '{"mode": "sideways"}'}
+    )
+    assert bad_options.status_code == 422 and bad_options.json()["errors"][0]["field"] == "options.mode"
+    not_json = client.post("/v1/models/m/retrain", files={"file": ("d.csv", b"a\n1\n")}, data={"options": "{"})
+    assert not_json.status_code == 422
+    wrong_type = client.post("/v1/models/m/retrain", files={"file": ("d.xlsx", b"PK")})
+    assert wrong_type.status_code == 422 and wrong_type.json()["errors"][0]["field"] == "file"
+    warm_new = _upload(client, "m", training_csv, {"mode": "warm"})
+    assert warm_new.status_code == 422 and "warm" in warm_new.json()["detail"]
+    missing_file = client.post("/v1/models/m/retrain", data={"options": "{}"})
+    assert missing_file.status_code == 422 and missing_file.json()["errors"][0]["field"] == "file"
+    # Nothing was queued, and no upload was left behind.
+    assert client.get("/v1/jobs").json() == {"jobs": []}
+    jobs_dir = client.app.state.services.settings.jobs_dir_path  # type: ignore[attr-defined]
+    assert not jobs_dir.exists() or not any(jobs_dir.iterdir())
+
+
+def test_upload_size_limit(tmp_path: Path, training_csv: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path / "m", max_upload_bytes=1000))) as c:
+        resp = _upload(c, "m", training_csv, TINY)
+        assert resp.status_code == 413 and resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cancel_running_retrain(client: TestClient, settings: Settings, training_csv: Path) -> None:
+    import threading
+
+    from tests.helpers import wait_for
+
+    job = _upload(client, "canceled-one", training_csv, {**TINY, "max_minutes": 0.5}).json()
+    worker = Worker(settings)
+    thread = threading.Thread(target=worker.run, kwargs={"until_empty": True})
+    with fixed_quality(0.1):
+        thread.start()
+        wait_for(lambda: client.get(f"/v1/jobs/{job['id']}").json()["progress"] > 0, timeout=60)
+        assert client.post(f"/v1/jobs/{job['id']}/cancel").json()["cancel_requested"]
+        thread.join(60)
+    done = client.get(f"/v1/jobs/{job['id']}").json()
+    assert done["state"] == "canceled" and done["links"]["retry"]
+    assert client.get("/v1/models/canceled-one").status_code == 404  # nothing was published

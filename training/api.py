@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chronogan.training.config import CONFIG_CLASSES, GANConfig
+from chronogan.training.config import GANConfig
 from chronogan.training.data.options import SchemaOptions
+from chronogan.training.registry import MODEL_TYPES
 
+from chronogan.artifacts.choices import DEFAULT_MODEL_TYPE, TRAIN_MODES
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.store import ModelStore, validate_model_name
 
@@ -28,7 +30,7 @@ RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
 
 @dataclass
 class TrainRequest:
-    model_type: str = "timegan"
+    model_type: str = DEFAULT_MODEL_TYPE
     schema: SchemaOptions = field(default_factory=SchemaOptions)
     config: dict[str, Any] = field(default_factory=dict)
     mode: str = "fresh"
@@ -47,19 +49,19 @@ class TrainRequest:
         if not isinstance(config, dict):
             raise UserInputError("options.config must be an object", field="options.config")
         # A config file may name its model; an explicit model_type must then agree with it.
-        model_type = options.get("model_type", config.get("model_type", "timegan"))
+        model_type = options.get("model_type", config.get("model_type", DEFAULT_MODEL_TYPE))
         if "model_type" in config and config["model_type"] != model_type:
             raise UserInputError(
                 f"model_type {model_type!r} disagrees with the config's model_type {config['model_type']!r}; "
                 "drop one of them",
                 field="options.model_type",
             )
-        if model_type not in CONFIG_CLASSES:
+        if model_type not in MODEL_TYPES:
             raise UserInputError(
-                f"model_type must be one of {sorted(CONFIG_CLASSES)}, got {model_type!r}", field="options.model_type"
+                f"model_type must be one of {sorted(MODEL_TYPES)}, got {model_type!r}", field="options.model_type"
             )
         mode = options.get("mode", "fresh")
-        if mode not in ("fresh", "warm"):
+        if mode not in TRAIN_MODES:
             raise UserInputError(f"mode must be 'fresh' or 'warm', got {mode!r}", field="options.mode")
         config = dict(config)
         for key in CONFIG_SHORTCUTS & set(options):
@@ -81,7 +83,7 @@ class TrainRequest:
 
     def build_config(self) -> GANConfig:
         try:
-            return CONFIG_CLASSES[self.model_type].from_dict(self.config)
+            return MODEL_TYPES[self.model_type].config.from_dict(self.config)
         except (ValueError, TypeError) as exc:
             raise UserInputError(str(exc), field="options.config") from exc
 
@@ -133,7 +135,7 @@ def train_version(
                     f"mode 'warm' needs an existing active version of {name!r}", field="options.mode"
                 ) from exc
             warm = load(model_store.version_dir(name, active))
-        model: SyntheticSeriesModel = _model_class(request.model_type)(config)
+        model: SyntheticSeriesModel = MODEL_TYPES[request.model_type].estimator_class()(config)
         model.fit(
             Path(path),
             request.schema,
@@ -155,12 +157,6 @@ def train_version(
     if checkpoint_dir is not None:  # the run is published: its resume point is no longer needed
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return version, model.metrics
-
-
-def _model_class(model_type: str) -> type:
-    from chronogan.training.estimator import CRNNGAN, TimeGAN
-
-    return {"timegan": TimeGAN, "crnngan": CRNNGAN}[model_type]
 
 
 def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:

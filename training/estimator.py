@@ -25,6 +25,7 @@ from chronogan.training.data.options import SchemaOptions
 from chronogan.training.export import OutputGraph, export_onnx, verify_onnx
 from chronogan.training.models import build_networks
 from chronogan.training.models.spec import DataSpec
+from chronogan.training.registry import model_type_entry
 from chronogan.training.state_files import load_tree, save_tree
 from chronogan.training.trainer import train_networks
 from torch import nn
@@ -215,8 +216,7 @@ class SyntheticSeriesModel:
     def load(cls, path: Path | str) -> SyntheticSeriesModel:
         folder = Path(path)
         config = config_from_saved(json.loads((folder / "config.json").read_text()))
-        model_cls = {"timegan": TimeGAN, "crnngan": CRNNGAN}[config.model_type]
-        model = model_cls(config)
+        model = model_type_entry(config.model_type).estimator_class()(config)
         manifest = Manifest.model_validate_json((folder / MANIFEST_FILE).read_text())
         model.schema = manifest.table_schema
         model.spec = DataSpec.from_json(json.loads((folder / CHECKPOINT_DIR / "spec.json").read_text()))

@@ -33,7 +33,7 @@ from torch import nn
 from chronogan.artifacts.conditions import cond_dim as schema_cond_dim
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.manifest import GRAPH_FILE, MANIFEST_FILE, GraphSpec, Manifest, checksum_folder
-from chronogan.artifacts.runtime import SequenceGenerator, draw_seed
+from chronogan.artifacts.runtime import SequenceGenerator
 from chronogan.artifacts.schema import TableSchema
 
 CHECKPOINT_DIR = "checkpoint"
@@ -157,9 +157,7 @@ class SyntheticSeriesModel:
     ) -> pd.DataFrame:
         """n synthetic sequences in the long layout, in the user's units. Same seed -> same table."""
         generator = _TorchGenerator(self.manifest(name="in-memory", version="v0"), self.output_graph())
-        return generator.generate(
-            n, seed=draw_seed() if seed is None else seed, seq_len=seq_len, context=context, start=start
-        )
+        return generator.table(generator.plan(n, seed=seed, seq_len=seq_len, context=context, start=start))
 
     # -- persistence -------------------------------------------------------------------------------
     def graph_spec(self) -> GraphSpec:

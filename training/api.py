@@ -24,7 +24,21 @@ from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.store import ModelStore, validate_model_name
 
 SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
-CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
+# Config fields that may be given as top-level options; seq_len/stride/max_seq_len are config fields too
+# (the config is their one owner), offered beside the schema overrides because they shape the data.
+CONFIG_SHORTCUTS = {
+    "max_minutes",
+    "seed",
+    "loss",
+    "conditioning",
+    "cell",
+    "batch_size",
+    "hidden_dim",
+    "num_layers",
+    "seq_len",
+    "stride",
+    "max_seq_len",
+}
 RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
 
 
@@ -66,9 +80,6 @@ class TrainRequest:
         config = dict(config)
         for key in CONFIG_SHORTCUTS & set(options):
             config[key] = options[key]
-        for key in ("seq_len", "stride", "max_seq_len"):
-            if key in options:
-                config[key] = options[key]
         schema = SchemaOptions.from_dict({k: v for k, v in options.items() if k in SCHEMA_KEYS})
         request = cls(
             model_type=model_type,
@@ -94,13 +105,7 @@ def validate_upload(path: Path, options: dict[str, Any] | None = None) -> None:
     from chronogan.training.data.io import read_table
 
     request = TrainRequest.from_options(options)
-    config = request.build_config()
-    request.schema.seq_len, request.schema.stride, request.schema.max_seq_len = (
-        config.seq_len,
-        config.stride,
-        config.max_seq_len,
-    )
-    prepare_table(read_table(path), request.schema)
+    prepare_table(read_table(path), request.schema, request.build_config().sequence_shape())
 
 
 def train_version(
@@ -147,7 +152,7 @@ def train_version(
             resume=resume,
         )
         if request.evaluate:
-            model.metrics = quick_metrics(model, Path(path), request.schema)
+            model.metrics = quick_metrics(model, Path(path))
         with model_store.staging() as staged:
             version = model_store.next_version(name)
             model.save(staged, name=name, version=version)
@@ -159,9 +164,9 @@ def train_version(
     return version, model.metrics
 
 
-def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:
+def quick_metrics(model: Any, path: Path) -> dict[str, Any]:
     """A quick discriminative score of the fitted model against its training data, stored in the manifest
     (the service shows it and the retrain quality gate compares it)."""
     from chronogan.training.quality import quick_discriminative
 
-    return quick_discriminative(model, path, schema_options)
+    return quick_discriminative(model, path)

@@ -11,7 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from chronogan.training.data.options import SequenceShape
+
 from chronogan.artifacts.choices import CELLS, CONDITIONINGS, LOSSES, CellType, Conditioning, LossName
+
+# Longest window for one long series (the HTTP schema has the same bound for generation).
+MAX_SEQ_LEN = 4096
 
 
 @dataclass
@@ -90,6 +95,7 @@ class GANConfig:
             minimum=1,
         )
         _ints(self, ("num_threads",), minimum=1)
+        _require(self, "seq_len", self.seq_len <= MAX_SEQ_LEN, f"at most {MAX_SEQ_LEN}")
         _require(
             self,
             "noise_dim",
@@ -119,6 +125,10 @@ class GANConfig:
             self.ema_decay is None or (_is_number(self.ema_decay) and 0.0 <= self.ema_decay < 1.0),
             "in [0, 1) or null",
         )
+
+    def sequence_shape(self) -> SequenceShape:
+        """The one source of seq_len/stride/max_seq_len for cutting the data into sequences."""
+        return SequenceShape(seq_len=self.seq_len, stride=self.stride, max_seq_len=self.max_seq_len)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict, including `model_type` so `config_from_dict` can pick the class."""

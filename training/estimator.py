@@ -92,13 +92,7 @@ class SyntheticSeriesModel:
 
             self.data_fingerprint = file_fingerprint(Path(data))
             data = read_table(data)
-        options = options or SchemaOptions()
-        options.seq_len, options.stride, options.max_seq_len = (
-            self.config.seq_len,
-            self.config.stride,
-            self.config.max_seq_len,
-        )
-        prepared = prepare_table(data, options)
+        prepared = prepare_table(data, options or SchemaOptions(), self.config.sequence_shape())
         self.warnings = list(prepared.warnings)
         for w in prepared.warnings:
             (log or (lambda _m: None))(f"note: {w}")

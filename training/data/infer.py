@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.options import SchemaOptions, SequenceShape
 from pandas.tseries.frequencies import to_offset
 
 from chronogan.artifacts.errors import UserInputError
@@ -284,10 +284,14 @@ def _frequency(
     return alias, mode
 
 
-def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> PreparedTable:
+def prepare_table(
+    raw: pd.DataFrame, options: SchemaOptions | None = None, shape: SequenceShape | None = None
+) -> PreparedTable:
     """The input's schema and its sequences, in named steps; each step that can find problems raises them all
-    together before the next step relies on its result."""
+    together before the next step relies on its result. `shape` comes from the model config
+    (`GANConfig.sequence_shape()`); neither argument is modified."""
     options = options or SchemaOptions()
+    shape = shape or SequenceShape()
     warnings: list[str] = []
     columns = [str(c) for c in raw.columns]
     _check_named_columns(options, columns)
@@ -297,7 +301,7 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
     if time_name is not None:
         _check_duplicate_times(df[time_name], entity_spans, entities, original_index, options.sequence_key, time_name)
     _mark_context_columns(df, specs, options, len(entity_spans), warnings)
-    spans, lengths = _sequence_spans(len(df), entity_spans, options, warnings)
+    spans, lengths = _sequence_spans(len(df), entity_spans, options.sequence_key, shape, warnings)
     seq_starts = [a for a, _ in spans]
     time_spec = None
     if time_name is not None:
@@ -312,7 +316,7 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         sequence_key_dtype=str(raw[key].dtype) if key else None,
         time=time_spec,
         seq_len=lengths.max_len,
-        stride=options.stride if key is None else None,
+        stride=shape.stride if key is None else None,
         lengths=lengths,
         ignored=list(options.ignore),
         context_combos=combos,
@@ -433,22 +437,22 @@ def _mark_context_columns(
 
 
 def _sequence_spans(
-    n_rows: int, entity_spans: list[tuple[int, int]], options: SchemaOptions, warnings: list[str]
+    n_rows: int, entity_spans: list[tuple[int, int]], key: str | None, shape: SequenceShape, warnings: list[str]
 ) -> tuple[list[tuple[int, int]], LengthSpec]:
     """Sequences: windows of one long series (seq_len, stride), or whole entities cut at max_seq_len."""
-    if options.sequence_key is None:
-        if n_rows < options.seq_len + 1:
+    if key is None:
+        if n_rows < shape.seq_len + 1:
             raise UserInputError(
-                f"only {n_rows} row{'s' if n_rows != 1 else ''}: need at least seq_len + 1 = {options.seq_len + 1} "
+                f"only {n_rows} row{'s' if n_rows != 1 else ''}: need at least seq_len + 1 = {shape.seq_len + 1} "
                 "rows (or pass a smaller --seq-len)"
             )
-        spans = [(s, options.seq_len) for s in range(0, n_rows - options.seq_len + 1, options.stride)]
-        return spans, LengthSpec(max_len=options.seq_len, variable=False, values=[options.seq_len], counts=[len(spans)])
+        spans = [(s, shape.seq_len) for s in range(0, n_rows - shape.seq_len + 1, shape.stride)]
+        return spans, LengthSpec(max_len=shape.seq_len, variable=False, values=[shape.seq_len], counts=[len(spans)])
     spans = []
     for a, n in entity_spans:
-        spans.extend((a + off, min(options.max_seq_len, n - off)) for off in range(0, n, options.max_seq_len))
-    if any(n > options.max_seq_len for _, n in entity_spans):
-        warnings.append(f"entities longer than max_seq_len={options.max_seq_len} were cut into pieces")
+        spans.extend((a + off, min(shape.max_seq_len, n - off)) for off in range(0, n, shape.max_seq_len))
+    if any(n > shape.max_seq_len for _, n in entity_spans):
+        warnings.append(f"entities longer than max_seq_len={shape.max_seq_len} were cut into pieces")
     counts = Counter(n for _, n in spans)
     values = sorted(counts)
     return spans, LengthSpec(
@@ -496,3 +500,22 @@ def _context_statistics(df: pd.DataFrame, specs: list[ColumnSpec], seq_starts: l
         if spec.is_numeric:
             spec.quantiles = np.quantile(firsts[spec.name].to_numpy(float), np.linspace(0, 1, 21)).tolist()
     return combos
+
+
+def prepare_like(raw: pd.DataFrame, schema: TableSchema) -> PreparedTable:
+    """Other data (real data to score a model against) prepared with a trained model's decisions: the same
+    column kinds, key, time column, context columns and sequence shape, and the model's own schema (its
+    scaling and categories, not the data's)."""
+    options = SchemaOptions(
+        sequence_key=schema.sequence_key,
+        time_column=schema.time.column if schema.time else None,
+        categorical=[c.name for c in schema.columns if c.kind == "categorical"],
+        numeric=[c.name for c in schema.columns if c.kind in ("continuous", "integer")],
+        context=[c.name for c in schema.context_columns],
+        ignore=list(schema.ignored),
+    )
+    # Cutting at the longest training sequence gives the training spans: that length is max_seq_len when
+    # entities were cut, and no entity was longer otherwise.
+    shape = SequenceShape(seq_len=schema.seq_len, stride=schema.stride or 1, max_seq_len=max(schema.lengths.max_len, 1))
+    prepared = prepare_table(raw, options, shape)
+    return PreparedTable(df=prepared.df, schema=schema, spans=prepared.spans)

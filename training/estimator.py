@@ -187,7 +187,9 @@ class SyntheticSeriesModel:
 
     def save(self, path: Path | str, *, name: str | None = None, version: str = "v1") -> Path:
         """Write the artifact folder: generator.onnx (verified against torch), checkpoint/, config.json,
-        history.json, schema.json and manifest.json (with the sha256 of every other file), in that order."""
+        history.json and manifest.json (with the sha256 of every other file), in that order. (Versions saved
+        before also have a schema.json, a copy of `manifest.schema`: it is listed and verified like any file,
+        and never read.)"""
         schema, spec, networks = self._require_fitted()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -199,7 +201,6 @@ class SyntheticSeriesModel:
         (folder / CHECKPOINT_DIR / "spec.json").write_text(json.dumps(spec.to_json(), indent=2) + "\n")
         (folder / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2) + "\n")
         (folder / "history.json").write_text(json.dumps(self.history) + "\n")
-        (folder / "schema.json").write_text(schema.model_dump_json(indent=2) + "\n")
         manifest = self.manifest(name=name or folder.name, version=version, files=checksum_folder(folder))
         (folder / MANIFEST_FILE).write_text(manifest.dump_json())
         return folder

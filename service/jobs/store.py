@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from chronogan.artifacts.errors import NotFoundError
+from chronogan.artifacts.errors import ConflictError, NotFoundError
 
 JobState = Literal["queued", "running", "succeeded", "failed", "canceled"]
 STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "canceled")
@@ -56,8 +56,9 @@ CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model, kind, state);
 """
 
 
-class JobConflictError(Exception):
-    """A state change that the job's current state does not allow (e.g. cancel a finished job)."""
+class JobConflictError(ConflictError):
+    """A state change that the job's current state does not allow (e.g. cancel a finished job). A
+    ConflictError: HTTP 409, and exit code 2 from the CLI."""
 
 
 @dataclass

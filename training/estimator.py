@@ -46,7 +46,9 @@ class _TorchGenerator(SequenceGenerator):
         super().__init__(manifest)
         self.graph = graph
 
-    def run_graph(self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray):  # type: ignore[override]
+    def run_graph(
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
         args = [torch.from_numpy(noise)]
         if self.graph.cond_dim:
             args.append(torch.from_numpy(np.ascontiguousarray(condition, dtype=np.float32)))

@@ -53,3 +53,11 @@ def tiny_spec() -> DataSpec:
     from tests.training.test_models import tiny_data
 
     return DataSpec.from_data(tiny_data(n=4, t=5))
+
+
+def test_loss_names_are_the_implemented_losses() -> None:
+    from chronogan.training.losses import LOSS_CLASSES
+
+    from chronogan.artifacts.choices import LOSSES
+
+    assert set(LOSS_CLASSES) == set(LOSSES)

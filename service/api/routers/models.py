@@ -75,7 +75,7 @@ def model_detail(services: Services, name: str) -> ModelDetail:
             VersionOut(
                 version=v,
                 active=v == active,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 created_at=m.created_at,
                 model_type=m.model_type,
                 metrics=version_metrics(store.version_dir(name, v), m),

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,23 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import MODEL, ROOT, free_port, wait_for
-
-# Installed into the unpacked wheel's folder: makes `import torch` and `import chronogan.training` fail in
-# every process started from there (the server's worker too), as in an install without the train extra.
-BLOCKER = textwrap.dedent(
-    """
-    import importlib.abc, sys
-
-    class _Blocked(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] == "torch" or name.startswith("chronogan.training"):
-                raise ModuleNotFoundError(f"blocked by the packaging test: {name}")
-            return None
-
-    sys.meta_path.insert(0, _Blocked())
-    """
-)
+from tests.helpers import MODEL, ROOT, TRAINING_BLOCKER, free_port, wait_for
 
 
 def _build_wheel(source: Path, out: Path) -> Path:
@@ -123,7 +106,7 @@ def unpacked(wheel: Path, tmp_path: Path) -> Path:
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as z:
         z.extractall(site)
-    (site / "sitecustomize.py").write_text(BLOCKER)
+    (site / "sitecustomize.py").write_text(TRAINING_BLOCKER)  # applies to every process started there
     return site
 
 

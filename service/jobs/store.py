@@ -171,7 +171,8 @@ class JobStore:
         return Job.from_row(row)
 
     def list_jobs(self, *, state: str | None = None, model: str | None = None, limit: int = 100) -> list[Job]:
-        sql, args = "SELECT * FROM jobs WHERE 1=1", []
+        sql = "SELECT * FROM jobs WHERE 1=1"
+        args: list[str | int] = []
         if state:
             sql += " AND state = ?"
             args.append(state)
@@ -184,7 +185,7 @@ class JobStore:
             return [Job.from_row(r) for r in db.execute(sql, args).fetchall()]
 
     def count_by_state(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATES, 0)
         with self._connect() as db:
             for row in db.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
                 counts[row["state"]] = row["n"]

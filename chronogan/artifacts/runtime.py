@@ -96,9 +96,16 @@ class SequenceGenerator:
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
         chunk_size: int = CHUNK_SEQUENCES,
+        shard: tuple[int, int] | None = None,
     ) -> Iterator[pd.DataFrame]:
+        """The table of `n` sequences, chunk by chunk. `shard=(first, stop)` yields only the chunks of
+        sequences first..stop-1 (first a multiple of `chunk_size`), exactly as they appear in the whole
+        output: a shard run elsewhere (a Ray task) produces the same rows, ids and bytes."""
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise UserInputError(f"n_sequences must be a positive integer, got {n!r}", field="n_sequences")
+        first_seq, stop_seq = shard if shard is not None else (0, n)
+        if first_seq % chunk_size or (stop_seq % chunk_size and stop_seq != n) or not 0 <= first_seq < stop_seq <= n:
+            raise ValueError(f"shard {shard} is not a chunk-aligned range of {n} sequences")
         seed = validate_seed(seed)
         seq_len = validate_seq_len(seq_len)
         fixed = validate_context(self.schema, context)
@@ -111,7 +118,7 @@ class SequenceGenerator:
         def run_chunk(chunk: int, first: int) -> _Chunk:
             # Everything for one chunk comes from its own RNG stream, so chunks can be computed in any
             # order (or on another thread) and still give the same table for the same seed.
-            b = min(chunk_size, n - first)
+            b = min(chunk_size, stop_seq - first)
             rng = np.random.default_rng(np.random.SeedSequence([seed, chunk]))
             lengths = sample_lengths(self.schema, b, rng, seq_len)
             contexts = sample_contexts(self.schema, b, rng, fixed)
@@ -133,11 +140,11 @@ class SequenceGenerator:
                 first_id=c.first,
             )
 
-        firsts = range(0, n, chunk_size)
+        firsts = range(first_seq, stop_seq, chunk_size)
         workers = self.prefetch_workers
         if len(firsts) == 1 or workers < 1:  # one chunk (synchronous requests): no thread hand-off
-            for chunk, first in enumerate(firsts):
-                yield decode(run_chunk(chunk, first))
+            for first in firsts:
+                yield decode(run_chunk(first // chunk_size, first))
             return
         # Several chunks (batch jobs, large requests): helper threads run the graph for the next chunks while
         # the caller decodes and writes this one. onnxruntime and numpy's RNG release the GIL, so the graph
@@ -149,7 +156,7 @@ class SequenceGenerator:
         try:
             for _ in firsts:
                 while submitted < len(firsts) and len(pending) < workers + 1:
-                    pending.append(pool.submit(run_chunk, submitted, firsts[submitted]))
+                    pending.append(pool.submit(run_chunk, firsts[submitted] // chunk_size, firsts[submitted]))
                     submitted += 1
                 yield decode(pending.popleft().result())
         finally:  # also when the caller stops early (a cancelled job): drop what has not started

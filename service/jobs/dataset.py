@@ -122,8 +122,11 @@ def _delete(fs: pafs.FileSystem, path: str) -> None:
 
 def write_manifest(uri: str, parts: list[Part], meta: dict[str, Any]) -> str:
     """Write `_manifest.json` (the parts in order, their rows and sha256) and return its URI."""
+    parts = sorted(parts, key=lambda p: p.index)
+    if [p.index for p in parts] != list(range(len(parts))):
+        raise ValueError(f"parts must be numbered 0..{len(parts) - 1} once each, got {[p.index for p in parts]}")
     fs, base = resolve(uri)
-    doc = {**meta, "parts": [asdict(p) for p in sorted(parts, key=lambda p: p.index)]}
+    doc = {**meta, "parts": [asdict(p) for p in parts]}
     path = f"{base}/{MANIFEST_FILE}"
     temporary = f"{path}.{uuid.uuid4().hex}.tmp"
     with fs.open_output_stream(temporary) as out:

@@ -48,14 +48,25 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
     request["threads"] = settings.ort_threads
     shards = plan_shards(n, settings.ray_shard_sequences)
     task = batch_shard.options(max_retries=settings.ray_task_retries, retry_exceptions=[OSError])
-    index_of = {task.remote(artifact, request, i, a, b, uri): i for i, (a, b) in enumerate(shards)}
-    pending = list(index_of)
+    # A bounded window of submitted shards (twice the cluster's CPUs): enough to keep every core busy,
+    # little for a cancel to take back, and nodes that join during the job get work as the window moves.
+    window = max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+    index_of: dict[ray.ObjectRef, int] = {}
+    pending: list[ray.ObjectRef] = []
     parts: list[Part] = []
+    nodes: set[str] = set()
     try:
-        while pending:
+        while len(parts) < len(shards):
+            while len(pending) < window and len(index_of) < len(shards):
+                i = len(index_of)
+                ref = task.remote(artifact, request, i, *shards[i], uri)
+                index_of[ref] = i
+                pending.append(ref)
             done, pending = ray.wait(pending, num_returns=len(pending), timeout=WAIT_SECONDS)
             for ref in done:
-                parts.append(_part(ref, index_of[ref], shards))
+                part, node = _part(ref, index_of[ref], shards)
+                parts.append(part)
+                nodes.add(node)
             ctx.progress(len(parts) / len(shards))  # also the cancellation point
     except BaseException:
         for ref in pending:
@@ -71,6 +82,7 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
         "rows": sum(part.rows for part in parts),
         "part_bytes": sum(part.bytes for part in parts),  # the joined download differs (one footer)
         "parts": len(parts),
+        "nodes": len(nodes),  # how many Ray nodes ran shards
         "dataset": uri,
         "manifest": manifest,
         "file": f"result.{fmt}",
@@ -78,9 +90,10 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
     }
 
 
-def _part(ref: ray.ObjectRef, index: int, shards: list[tuple[int, int]]) -> Part:
+def _part(ref: ray.ObjectRef, index: int, shards: list[tuple[int, int]]) -> tuple[Part, str]:
     try:
-        part = Part(**ray.get(ref))
+        reply = ray.get(ref)
+        part = Part(**reply["part"])
     except RayTaskError as exc:  # the task raised (after its retries): the user sees the cause
         raise ChronoganError(f"shard {index} failed: {exc.cause}") from exc
     except RayError as exc:  # worker or node lost more often than the retries allow, object lost, ...
@@ -88,4 +101,4 @@ def _part(ref: ray.ObjectRef, index: int, shards: list[tuple[int, int]]) -> Part
     first, stop = shards[index]
     if (part.index, part.first_sequence, part.sequences) != (index, first, stop - first):
         raise ChronoganError(f"shard {index} reported sequences {part.first_sequence}+{part.sequences}")
-    return part
+    return part, str(reply["node"])

@@ -54,7 +54,7 @@ def batch_shard(
         shard=(first, stop),
     )
     part = write_part(chunks, uri, index=index, first_sequence=first, sequences=stop - first, fmt=request["format"])
-    return asdict(part)
+    return {"part": asdict(part), "node": ray.get_runtime_context().get_node_id()}
 
 
 @ray.remote(num_cpus=1)

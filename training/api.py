@@ -22,7 +22,17 @@ from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.store import ModelStore, validate_model_name
 
 SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
-CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
+CONFIG_SHORTCUTS = {
+    "max_minutes",
+    "seed",
+    "loss",
+    "conditioning",
+    "cell",
+    "batch_size",
+    "hidden_dim",
+    "num_layers",
+    "device",
+}
 RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
 
 
@@ -120,8 +130,11 @@ def train_version(
     from chronogan.training.estimator import SyntheticSeriesModel, load
 
     validate_model_name(name)
+    from chronogan.training.device import resolve_device
+
     request = TrainRequest.from_options(options)
     config = request.build_config()
+    resolve_device(config.device)  # `cuda` on a machine without a GPU fails now, before the data is read
     model_store = ModelStore(store)
     with model_store.model_lock(name):
         warm = None

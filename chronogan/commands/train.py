@@ -43,6 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, help="random seed (default 0): same seed, same model")
     t.add_argument("--loss", choices=["bce", "lsgan", "wgan-gp", "hinge"], help="adversarial loss (default bce)")
     t.add_argument("--conditioning", choices=["auto", "none", "cgan", "acgan"], help="conditioning on context columns")
+    t.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        help="where to train (default cpu; auto = cuda when torch sees a GPU; cuda without one is an error)",
+    )
     t.add_argument("--config", type=Path, help="JSON file with any other config fields")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--no-eval", action="store_true", help="skip the quick quality score after training")
@@ -62,6 +67,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "seed",
         "loss",
         "conditioning",
+        "device",
     ):
         value = getattr(args, key)
         if value is not None:

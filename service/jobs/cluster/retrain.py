@@ -20,10 +20,17 @@ from chronogan.artifacts.errors import ChronoganError, UserInputError
 from chronogan.artifacts.store import ModelStore
 
 
-def resources(options: dict[str, Any], cpus: float) -> dict[str, float]:
-    """What the task asks Ray for: CPUs, and a GPU when the retrain trains on `device: cuda`."""
+def resources(options: dict[str, Any], cpus: float, cluster_gpus: float) -> dict[str, float]:
+    """What the task asks Ray for: CPUs, and a GPU when the retrain trains on `device: cuda`.
+
+    `auto` asks for none: Ray hides GPUs from tasks that did not ask (CUDA_VISIBLE_DEVICES=""), so such
+    a task trains on CPU, as `auto` does on a machine without one."""
     device = options.get("device", (options.get("config") or {}).get("device", "cpu"))
-    return {"num_cpus": cpus, "num_gpus": 1.0 if device == "cuda" else 0.0}
+    if device != "cuda":
+        return {"num_cpus": cpus, "num_gpus": 0.0}
+    if cluster_gpus < 1:  # the task would wait forever for a GPU that no node has
+        raise UserInputError("device 'cuda' was asked for, but the Ray cluster has no GPU", field="options.device")
+    return {"num_cpus": cpus, "num_gpus": 1.0}
 
 
 def run_retrain_on_ray(ctx: JobContext) -> dict[str, Any]:
@@ -34,7 +41,8 @@ def run_retrain_on_ray(ctx: JobContext) -> dict[str, Any]:
     upload = str(Path(p["upload"]).resolve())
     # No retries: a half-finished training run is not resumed by re-running it; the job fails with the
     # reason and `POST /v1/jobs/{id}/retry` starts it again.
-    task = retrain.options(max_retries=0, **resources(options, ctx.settings.ray_retrain_cpus))
+    gpus = float(ray.cluster_resources().get("GPU", 0.0))
+    task = retrain.options(max_retries=0, **resources(options, ctx.settings.ray_retrain_cpus, gpus))
     stream = task.remote(upload, name, str(store.root.resolve()), options)
     result: tuple[str, dict[str, Any]] | None = None
     try:

@@ -55,6 +55,7 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
     pending: list[ray.ObjectRef] = []
     parts: list[Part] = []
     nodes: set[str] = set()
+    peak_mb = 0.0
     try:
         while len(parts) < len(shards):
             while len(pending) < window and len(index_of) < len(shards):
@@ -64,9 +65,10 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
                 pending.append(ref)
             done, pending = ray.wait(pending, num_returns=len(pending), timeout=WAIT_SECONDS)
             for ref in done:
-                part, node = _part(ref, index_of[ref], shards)
+                part, reply = _part(ref, index_of[ref], shards)
                 parts.append(part)
-                nodes.add(node)
+                nodes.add(str(reply["node"]))
+                peak_mb = max(peak_mb, float(reply.get("peak_rss_mb", 0.0)))
             ctx.progress(len(parts) / len(shards))  # also the cancellation point
     except BaseException:
         for ref in pending:
@@ -83,6 +85,7 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
         "part_bytes": sum(part.bytes for part in parts),  # the joined download differs (one footer)
         "parts": len(parts),
         "nodes": len(nodes),  # how many Ray nodes ran shards
+        "peak_task_rss_mb": round(peak_mb, 1),  # the largest Ray worker process that ran a shard
         "dataset": uri,
         "manifest": manifest,
         "file": f"result.{fmt}",
@@ -90,7 +93,7 @@ def run_batch_on_ray(ctx: JobContext) -> dict[str, Any]:
     }
 
 
-def _part(ref: ray.ObjectRef, index: int, shards: list[tuple[int, int]]) -> tuple[Part, str]:
+def _part(ref: ray.ObjectRef, index: int, shards: list[tuple[int, int]]) -> tuple[Part, dict[str, Any]]:
     try:
         reply = ray.get(ref)
         part = Part(**reply["part"])
@@ -101,4 +104,4 @@ def _part(ref: ray.ObjectRef, index: int, shards: list[tuple[int, int]]) -> tupl
     first, stop = shards[index]
     if (part.index, part.first_sequence, part.sequences) != (index, first, stop - first):
         raise ChronoganError(f"shard {index} reported sequences {part.first_sequence}+{part.sequences}")
-    return part, str(reply["node"])
+    return part, reply

@@ -9,6 +9,7 @@ every node shares) through the same atomic publish as a local retrain.
 from __future__ import annotations
 
 import queue
+import resource
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -54,7 +55,9 @@ def batch_shard(
         shard=(first, stop),
     )
     part = write_part(chunks, uri, index=index, first_sequence=first, sequences=stop - first, fmt=request["format"])
-    return {"part": asdict(part), "node": ray.get_runtime_context().get_node_id()}
+    # The worker process's peak resident memory so far (Linux: KiB): what a shard costs a node, at most.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"part": asdict(part), "node": ray.get_runtime_context().get_node_id(), "peak_rss_mb": peak_mb}
 
 
 @ray.remote(num_cpus=1)

@@ -48,12 +48,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     logs = tmp_path_factory.mktemp("ray-logs")
     port = _free_port_below_10000()
     address = f"127.0.0.1:{port}"
-    head = _node("--head", "--port", str(port), "--include-dashboard", "false", log=logs / "head.log")
-    nodes = [head]
+    nodes: list[subprocess.Popen[bytes]] = []
     try:
-        _wait_nodes(address, 1, head)
-        nodes.append(_node("--address", address, log=logs / "worker.log"))
-        _wait_nodes(address, 2, head)
+        # Ray gives a starting raylet a fixed 30 s to register, which a loaded 2-core machine can miss:
+        # each node gets three tries.
+        head = _start(nodes, address, 1, "--head", "--port", str(port), "--include-dashboard", "false", log=logs)
+        _start(nodes, address, 2, "--address", address, log=logs, head=head)
         ray.init(address=address, log_to_driver=False)
         yield address
     finally:
@@ -67,16 +67,44 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 proc.kill()
 
 
-def _wait_nodes(address: str, count: int, head: subprocess.Popen[bytes], timeout: float = 240.0) -> None:
+def _start(
+    nodes: list[subprocess.Popen[bytes]],
+    address: str,
+    count: int,
+    *args: str,
+    log: Path,
+    head: subprocess.Popen[bytes] | None = None,
+) -> subprocess.Popen[bytes]:
+    for attempt in range(3):
+        proc = _node(*args, log=log / f"node{count}-{attempt}.log")
+        nodes.append(proc)
+        if _wait_nodes(address, count, proc, head or proc):
+            return proc
+        proc.wait()
+    raise RuntimeError(f"ray node {count} did not start; see {log}")
+
+
+def _wait_nodes(
+    address: str,
+    count: int,
+    proc: subprocess.Popen[bytes],
+    head: subprocess.Popen[bytes],
+    timeout: float = 240.0,
+) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
         if head.poll() is not None:
             raise RuntimeError(f"ray head exited with {head.returncode}")
-        status = subprocess.run(
-            [str(RAY), "status", "--address", address], capture_output=True, text=True, check=False
-        ).stdout
+        try:
+            status = subprocess.run(
+                [str(RAY), "status", "--address", address], capture_output=True, text=True, timeout=60, check=False
+            ).stdout
+        except subprocess.TimeoutExpired:
+            continue
         if status.count("node_") >= count and "Active:" in status:
-            return
+            return True
         time.sleep(2)
     raise TimeoutError(f"{count} ray node(s) not up within {timeout}s")
 

@@ -67,7 +67,14 @@ def main() -> None:
     settings = Settings(**base, ray_shard_sequences=args.shard)
     jobs = JobStore(settings.jobs_db_path)
     started = time.monotonic()
-    ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+    for attempt in range(3):  # a loaded machine can miss Ray's fixed 30 s raylet start-up window
+        try:
+            ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+            break
+        except Exception:
+            ray.shutdown()
+            if attempt == 2:
+                raise
     print(f"ray.init: {time.monotonic() - started:.1f}s on {cores} core(s)")
     for rep in range(args.repeats):
         job = jobs.enqueue("batch", {**params, "seed": rep}, model="stocks")

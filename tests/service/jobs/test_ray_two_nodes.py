@@ -50,11 +50,29 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     address = f"127.0.0.1:{port}"
     nodes: list[subprocess.Popen[bytes]] = []
     try:
-        # Ray gives a starting raylet a fixed 30 s to register, which a loaded 2-core machine can miss:
-        # each node gets three tries.
-        head = _start(nodes, address, 1, "--head", "--port", str(port), "--include-dashboard", "false", log=logs)
-        _start(nodes, address, 2, "--address", address, log=logs, head=head)
-        ray.init(address=address, log_to_driver=False)
+        # Ray gives a starting raylet a fixed 30 s to register, which a loaded 2-core machine can miss
+        # (the `ray start` then exits): the head gets three tries.
+        for attempt in range(3):
+            head = _node("--head", "--port", str(port), "--include-dashboard", "false", log=logs / f"head{attempt}.log")
+            nodes.append(head)
+            try:
+                _connect(address, head)
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+        for attempt in range(3):
+            worker = _node("--address", address, log=logs / f"worker{attempt}.log")
+            nodes.append(worker)
+            deadline = time.monotonic() + 300
+            while len([n for n in ray.nodes() if n["Alive"]]) < 2 and worker.poll() is None:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the second ray node did not join; see {logs}")
+                time.sleep(1)
+            if worker.poll() is None:
+                break
+        else:
+            raise RuntimeError(f"the second ray node did not start; see {logs}")
         yield address
     finally:
         ray.shutdown()
@@ -67,46 +85,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 proc.kill()
 
 
-def _start(
-    nodes: list[subprocess.Popen[bytes]],
-    address: str,
-    count: int,
-    *args: str,
-    log: Path,
-    head: subprocess.Popen[bytes] | None = None,
-) -> subprocess.Popen[bytes]:
-    for attempt in range(3):
-        proc = _node(*args, log=log / f"node{count}-{attempt}.log")
-        nodes.append(proc)
-        if _wait_nodes(address, count, proc, head or proc):
-            return proc
-        proc.wait()
-    raise RuntimeError(f"ray node {count} did not start; see {log}")
-
-
-def _wait_nodes(
-    address: str,
-    count: int,
-    proc: subprocess.Popen[bytes],
-    head: subprocess.Popen[bytes],
-    timeout: float = 240.0,
-) -> bool:
+def _connect(address: str, head: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
+    """Join the head once its GCS answers (the driver authenticates with the token `ray start` saved)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
+    while True:
         if head.poll() is not None:
             raise RuntimeError(f"ray head exited with {head.returncode}")
         try:
-            status = subprocess.run(
-                [str(RAY), "status", "--address", address], capture_output=True, text=True, timeout=60, check=False
-            ).stdout
-        except subprocess.TimeoutExpired:
-            continue
-        if status.count("node_") >= count and "Active:" in status:
-            return True
-        time.sleep(2)
-    raise TimeoutError(f"{count} ray node(s) not up within {timeout}s")
+            ray.init(address=address, log_to_driver=False)
+            return
+        except Exception:
+            ray.shutdown()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
 
 
 def test_million_sequences_across_two_nodes(cluster: str, model_store: Path) -> None:

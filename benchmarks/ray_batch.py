@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT))
 STOCKS = ROOT.parent / "shared" / "data" / "stock_data.csv"
 
 
-def ensure_model(store: Path) -> None:
+def ensure_model(store: Path, data: Path) -> None:
     if (store / "stocks" / "v1").is_dir():
         return
     from chronogan.training.api import train_version
 
-    train_version(STOCKS, name="stocks", store=store, options={"max_minutes": 0.3, "evaluate": False})
+    train_version(data, name="stocks", store=store, options={"max_minutes": 0.3, "evaluate": False})
 
 
 def job_seconds(store, job_id: str) -> float:  # type: ignore[no-untyped-def]
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--store", type=Path, default=None, help="model store with stocks/v1 (default: scratch)")
     parser.add_argument("--shard", type=int, default=65_536, help="sequences per Ray task")
+    parser.add_argument("--data", type=Path, default=STOCKS, help="training data for the scratch model")
     args = parser.parse_args()
 
     import ray
@@ -59,7 +60,7 @@ def main() -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="chronogan-raybench-"))
     store = args.store or scratch / "models"
-    ensure_model(store)
+    ensure_model(store, args.data)
     cores = len(os.sched_getaffinity(0))
     params = {"model": "stocks", "version": "v1", "format": "parquet", "n_sequences": args.n}
     local_s, ray_s, peaks, sizes = [], [], [], []

@@ -4,6 +4,7 @@ for the same request, and the Ray worker processes of this test session."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,17 @@ def finished(client: TestClient, job_id: str, timeout: float = 300.0) -> dict[st
 
     wait_for(done, timeout=timeout, interval=0.2)
     return client.get(f"/v1/jobs/{job_id}").json()
+
+
+def upload_retrain(client: TestClient, csv: Path, options: dict[str, Any]) -> str:
+    """POST a retrain of the test model; returns the job id."""
+    resp = client.post(
+        f"/v1/models/{MODEL}/retrain",
+        files={"file": (csv.name, csv.read_bytes(), "text/csv")},
+        data={"options": json.dumps(options)},
+    )
+    assert resp.status_code == 202, resp.text
+    return resp.json()["id"]
 
 
 def local_result(store: Path, body: dict[str, Any]) -> bytes:

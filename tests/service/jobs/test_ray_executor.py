@@ -20,6 +20,7 @@ from tests.service.jobs.ray_helpers import (  # noqa: E402
     ray_client,
     ray_settings,
     shard_processes,
+    upload_retrain,
 )
 
 pytestmark = pytest.mark.slow
@@ -84,16 +85,11 @@ def test_retrain_runs_as_ray_task(model_store: Path, training_csv: Path) -> None
     settings = ray_settings(model_store)
     options = {**TINY, "evaluate": False, "promote": True, "mode": "warm"}
     with ray_client(settings) as (client, _):
-        resp = client.post(
-            f"/v1/models/{MODEL}/retrain",
-            files={"file": (training_csv.name, training_csv.read_bytes(), "text/csv")},
-            data={"options": json.dumps(options)},
-        )
-        assert resp.status_code == 202, resp.text
+        job_id = upload_retrain(client, training_csv, options)
         seen: list[float] = []
         started = time.monotonic()
         while time.monotonic() - started < 300:
-            state = client.get(f"/v1/jobs/{resp.json()['id']}").json()
+            state = client.get(f"/v1/jobs/{job_id}").json()
             seen.append(state["progress"])
             if state["state"] not in ("queued", "running"):
                 break
@@ -110,13 +106,7 @@ def test_cancel_retrain_kills_training(model_store: Path, training_csv: Path) ->
     settings = ray_settings(model_store)
     options = {**TINY, "evaluate": False, "max_minutes": 2.0}
     with ray_client(settings) as (client, _):
-        resp = client.post(
-            f"/v1/models/{MODEL}/retrain",
-            files={"file": (training_csv.name, training_csv.read_bytes(), "text/csv")},
-            data={"options": json.dumps(options)},
-        )
-        assert resp.status_code == 202, resp.text
-        job_id = resp.json()["id"]
+        job_id = upload_retrain(client, training_csv, options)
         wait_for(lambda: client.get(f"/v1/jobs/{job_id}").json()["progress"] > 0, timeout=180, interval=0.2)
         assert client.post(f"/v1/jobs/{job_id}/cancel").status_code == 200
         done = finished(client, job_id, timeout=30)  # not the two minutes of training

@@ -3,7 +3,6 @@ job of a million sequences across both nodes, equal to the local executor's file
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import subprocess
@@ -17,7 +16,13 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from tests.helpers import MODEL, TINY  # noqa: E402
-from tests.service.jobs.ray_helpers import finished, local_result, ray_client, ray_settings  # noqa: E402
+from tests.service.jobs.ray_helpers import (  # noqa: E402
+    finished,
+    local_result,
+    ray_client,
+    ray_settings,
+    upload_retrain,
+)
 
 pytestmark = pytest.mark.slow
 RAY = Path(sys.executable).with_name("ray")
@@ -122,12 +127,7 @@ def test_million_sequences_across_two_nodes(cluster: str, model_store: Path) -> 
 def test_retrain_on_the_cluster(cluster: str, model_store: Path, training_csv: Path) -> None:
     settings = ray_settings(model_store, ray_address=cluster)
     with ray_client(settings) as (client, _):
-        resp = client.post(
-            f"/v1/models/{MODEL}/retrain",
-            files={"file": (training_csv.name, training_csv.read_bytes(), "text/csv")},
-            data={"options": json.dumps({**TINY, "evaluate": False, "promote": True})},
-        )
-        assert resp.status_code == 202, resp.text
-        done = finished(client, resp.json()["id"], timeout=600)
+        job_id = upload_retrain(client, training_csv, {**TINY, "evaluate": False, "promote": True})
+        done = finished(client, job_id, timeout=600)
     assert done["state"] == "succeeded", done["error"]
     assert (done["result"]["version"], done["result"]["active_version"]) == ("v2", "v2")

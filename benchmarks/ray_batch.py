@@ -70,7 +70,13 @@ def main() -> None:
     started = time.monotonic()
     for attempt in range(3):  # a loaded machine can miss Ray's fixed 30 s raylet start-up window
         try:
-            ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+            ray.init(
+                address="local",
+                num_cpus=cores,
+                include_dashboard=False,
+                log_to_driver=False,
+                _node_ip_address="127.0.0.1",
+            )
             break
         except Exception:
             ray.shutdown()

@@ -34,7 +34,9 @@ def connect(settings: Settings) -> None:
     """Join the configured cluster, or start a local one (all cores of this machine) when none is set."""
     if ray.is_initialized():
         return
-    kwargs: dict[str, Any] = {"address": settings.ray_address, "log_to_driver": False}
+    # "local": a new instance even when a `ray start` cluster on this machine is recorded in /tmp/ray
+    # (address=None would join that one); joining one is what CHRONOGAN_RAY_ADDRESS=auto is for.
+    kwargs: dict[str, Any] = {"address": settings.ray_address or "local", "log_to_driver": False}
     if settings.ray_address is None:
         kwargs["include_dashboard"] = False
     ray.init(**kwargs)

@@ -27,7 +27,9 @@ def init_local_ray(attempts: int = 3) -> None:
 
     for attempt in range(attempts):
         try:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1")
+            ray.init(
+                address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1"
+            )
             return
         except Exception:
             ray.shutdown()

@@ -61,5 +61,5 @@ class JobContext:
             raise JobCanceled()
 
     def check(self) -> None:
-        """Cancellation/shutdown check without new progress."""
+        """Cancellation/shutdown check without new progress (a Ray retrain waiting on its task)."""
         self.progress(self._last_fraction, force=True)

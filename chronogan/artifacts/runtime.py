@@ -204,7 +204,9 @@ class SequenceGenerator:
     ) -> Iterator[pd.DataFrame]:
         """`chunks(plan(...))`: the request is validated now, before the first chunk is asked for.
         `shard=(first, stop)`: only those sequences (see GenerationPlan.for_shard)."""
-        plan = self.plan(n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, chunk_size=chunk_size)
+        plan = self.plan(
+            n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, chunk_size=chunk_size
+        )
         return self.chunks(plan if shard is None else plan.for_shard(*shard))
 
     def generate(

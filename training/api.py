@@ -35,6 +35,7 @@ CONFIG_SHORTCUTS = {
     "batch_size",
     "hidden_dim",
     "num_layers",
+    "device",
     "seq_len",
     "stride",
     "max_seq_len",
@@ -127,8 +128,11 @@ def train_version(
     from chronogan.training.estimator import SyntheticSeriesModel, load
 
     validate_model_name(name)
+    from chronogan.training.device import resolve_device
+
     request = TrainRequest.from_options(options)
     config = request.build_config()
+    resolve_device(config.device)  # `cuda` on a machine without a GPU fails now, before the data is read
     model_store = ModelStore(store)
     with model_store.model_lock(name):
         warm = None

@@ -13,7 +13,16 @@ from typing import Any, ClassVar, Self
 
 from chronogan.training.data.options import SequenceShape
 
-from chronogan.artifacts.choices import CELLS, CONDITIONINGS, LOSSES, CellType, Conditioning, LossName
+from chronogan.artifacts.choices import (
+    CELLS,
+    CONDITIONINGS,
+    DEVICES,
+    LOSSES,
+    CellType,
+    Conditioning,
+    DeviceName,
+    LossName,
+)
 
 # Longest window for one long series (the HTTP schema has the same bound for generation).
 MAX_SEQ_LEN = 4096
@@ -35,6 +44,9 @@ class GANConfig:
     in our measurements; one thread also makes results independent of the machine's core count (the
     thread count changes floating-point summation order). Use 2 on a dedicated machine, ideally with
     OMP_WAIT_POLICY=PASSIVE in the environment.
+    `device`: where training runs: "cpu", "cuda" (an error when torch sees no GPU) or "auto" (cuda when
+    available); the exported ONNX graph and its verification always come from a CPU copy. The same seed gives
+    the same model on the same device, not across devices (different kernels, different summation order).
     `ema_decay`: the generation path is returned with an exponential moving average of its weights
     (see `chronogan.training.trainer.ema`); None or 0 returns the last weights instead.
     `static_noise`: the generator also sees step 0's noise at every step, a per-sequence random vector
@@ -69,6 +81,7 @@ class GANConfig:
     log_every: int = 50
     checkpoint_every: int = 1000
     num_threads: int = 1
+    device: DeviceName = "cpu"
     ema_decay: float | None = 0.999
     static_noise: bool = True
     moment_weight: float = 100.0
@@ -103,6 +116,7 @@ class GANConfig:
             "positive or null",
         )
         _require(self, "cell", self.cell in CELLS, f"one of {CELLS}")
+        _require(self, "device", self.device in DEVICES, f"one of {DEVICES}")
         _require(self, "loss", self.loss in LOSSES, f"one of {LOSSES}")
         _require(self, "conditioning", self.conditioning in CONDITIONINGS, f"one of {CONDITIONINGS}")
         for name in ("lr_g", "lr_d"):

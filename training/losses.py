@@ -138,13 +138,16 @@ def gradient_penalty(
 
     `critic(x) -> [B, T]` per-step logits; its masked mean per sequence is differentiated, and the
     gradient norm is taken over valid steps only. Needs double backward through the recurrent
-    layers, which torch's CPU LSTM/GRU kernels support (cuDNN's do not).
+    layers, which torch's CPU LSTM/GRU kernels support and cuDNN's do not ("cudnn RNN backward can only
+    be called in training mode" / double backward not implemented): on a GPU this one pass runs with
+    cuDNN off, i.e. torch's native CUDA RNN kernels; every other pass keeps cuDNN.
     """
     alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), dtype=real.dtype, device=real.device)
     mixed = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
-    logits = critic(mixed).reshape(mask.shape)
-    per_sequence = (logits * mask).sum(1) / mask.sum(1).clamp_min(1.0)
-    (grad,) = torch.autograd.grad(per_sequence.sum(), mixed, create_graph=True)
+    with torch.backends.cudnn.flags(enabled=not mixed.is_cuda):
+        logits = critic(mixed).reshape(mask.shape)
+        per_sequence = (logits * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+        (grad,) = torch.autograd.grad(per_sequence.sum(), mixed, create_graph=True)
     grad = grad * mask.reshape(*mask.shape, *([1] * (grad.dim() - mask.dim())))
     norms = grad.flatten(1).norm(dim=1)
     return ((norms - 1.0) ** 2).mean()

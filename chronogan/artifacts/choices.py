@@ -15,10 +15,13 @@ CellType = Literal["lstm", "gru"]
 LossName = Literal["bce", "lsgan", "wgan-gp", "hinge"]
 Conditioning = Literal["auto", "none", "cgan", "acgan"]
 TrainMode = Literal["fresh", "warm"]
+# Where training runs (auto = cuda when torch sees a GPU).
+DeviceName = Literal["auto", "cpu", "cuda"]
 
 MODEL_TYPE_NAMES: tuple[str, ...] = get_args(ModelTypeName)
 CELLS: tuple[str, ...] = get_args(CellType)
 LOSSES: tuple[str, ...] = get_args(LossName)
 CONDITIONINGS: tuple[str, ...] = get_args(Conditioning)
 TRAIN_MODES: tuple[str, ...] = get_args(TrainMode)
+DEVICES: tuple[str, ...] = get_args(DeviceName)
 DEFAULT_MODEL_TYPE: ModelTypeName = "timegan"

@@ -6,7 +6,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,16 @@ class GenerationPlan:
     context: Mapping[str, Any]  # the fixed context values, validated and converted to the columns' types
     start_ns: int | None
     chunk_size: int = CHUNK_SEQUENCES
+    # Only sequences first..stop-1 of the whole output (a batch shard run elsewhere, e.g. a Ray task), with
+    # exactly the rows, ids and bytes they have in the whole table; None = all n sequences.
+    shard: tuple[int, int] | None = None
+
+    def for_shard(self, first: int, stop: int) -> GenerationPlan:
+        """This plan restricted to sequences first..stop-1; both ends on chunk boundaries (or stop = n)."""
+        size = self.chunk_size
+        if first % size or (stop % size and stop != self.n) or not 0 <= first < stop <= self.n:
+            raise ValueError(f"shard {(first, stop)} is not a chunk-aligned range of {self.n} sequences")
+        return replace(self, shard=(first, stop))
 
 
 @dataclass(frozen=True)
@@ -123,15 +133,16 @@ class SequenceGenerator:
         return GenerationPlan(int(n), seed, seq_len, fixed, start_ns, chunk_size)
 
     def chunks(self, plan: GenerationPlan) -> Iterator[pd.DataFrame]:
-        """The plan's table in chunks of `plan.chunk_size` sequences, in order."""
-        n, seed, chunk_size = plan.n, plan.seed, plan.chunk_size
+        """The plan's table (or its shard's part of it) in chunks of `plan.chunk_size` sequences, in order."""
+        seed, chunk_size = plan.seed, plan.chunk_size
+        first_seq, stop_seq = plan.shard if plan.shard is not None else (0, plan.n)
         noise_dim = self.manifest.graph.noise_dim
         time_axis = self.time_axis
 
         def run_chunk(chunk: int, first: int) -> _Chunk:
             # Everything for one chunk comes from its own RNG stream, so chunks can be computed in any
             # order (or on another thread) and still give the same table for the same seed.
-            b = min(chunk_size, n - first)
+            b = min(chunk_size, stop_seq - first)
             rng = np.random.default_rng(np.random.SeedSequence([seed, chunk]))
             lengths = sample_lengths(self.schema, b, rng, plan.seq_len)
             contexts = sample_contexts(self.schema, b, rng, plan.context)
@@ -153,11 +164,11 @@ class SequenceGenerator:
                 first_id=c.first,
             )
 
-        firsts = range(0, n, chunk_size)
+        firsts = range(first_seq, stop_seq, chunk_size)
         workers = self.prefetch_workers
         if len(firsts) == 1 or workers < 1:  # one chunk (synchronous requests): no thread hand-off
-            for chunk, first in enumerate(firsts):
-                yield decode(run_chunk(chunk, first))
+            for first in firsts:
+                yield decode(run_chunk(first // chunk_size, first))
             return
         # Several chunks (batch jobs, large requests): helper threads run the graph for the next chunks while
         # the caller decodes and writes this one. onnxruntime and numpy's RNG release the GIL, so the graph
@@ -169,7 +180,7 @@ class SequenceGenerator:
         try:
             for _ in firsts:
                 while submitted < len(firsts) and len(pending) < workers + 1:
-                    pending.append(pool.submit(run_chunk, submitted, firsts[submitted]))
+                    pending.append(pool.submit(run_chunk, firsts[submitted] // chunk_size, firsts[submitted]))
                     submitted += 1
                 yield decode(pending.popleft().result())
         finally:  # also when the caller stops early (a cancelled job): drop what has not started
@@ -189,11 +200,14 @@ class SequenceGenerator:
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
         chunk_size: int = CHUNK_SEQUENCES,
+        shard: tuple[int, int] | None = None,
     ) -> Iterator[pd.DataFrame]:
-        """`chunks(plan(...))`: the request is validated now, before the first chunk is asked for."""
-        return self.chunks(
-            self.plan(n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, chunk_size=chunk_size)
+        """`chunks(plan(...))`: the request is validated now, before the first chunk is asked for.
+        `shard=(first, stop)`: only those sequences (see GenerationPlan.for_shard)."""
+        plan = self.plan(
+            n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, chunk_size=chunk_size
         )
+        return self.chunks(plan if shard is None else plan.for_shard(*shard))
 
     def generate(
         self,

@@ -29,9 +29,16 @@ def _csv(df: pd.DataFrame, fh: IO[str], header: bool) -> None:
     df.to_csv(fh, index=False, header=header, lineterminator="\n")
 
 
-def _arrow(df: pd.DataFrame) -> pa.Table:
+def arrow_table(df: pd.DataFrame) -> pa.Table:
     # No pandas metadata: it would embed the index layout, which is noise for consumers.
     return pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+
+
+def csv_text(df: pd.DataFrame, *, header: bool) -> str:
+    """The exact text `ChunkedTableWriter` writes for this chunk (dataset parts use it too)."""
+    buf = io.StringIO()
+    _csv(df, buf, header=header)
+    return buf.getvalue()
 
 
 def table_bytes(df: pd.DataFrame, fmt: TableFormat) -> bytes:
@@ -40,7 +47,7 @@ def table_bytes(df: pd.DataFrame, fmt: TableFormat) -> bytes:
         _csv(df, buf, header=True)
         return buf.getvalue().encode()
     sink = io.BytesIO()
-    pq.write_table(_arrow(df), sink, compression="zstd")
+    pq.write_table(arrow_table(df), sink, compression="zstd")
     return sink.getvalue()
 
 
@@ -70,7 +77,7 @@ class ChunkedTableWriter:
             else:
                 _csv(df, self._text, header=False)
         else:
-            table = _arrow(df)
+            table = arrow_table(df)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self.path, table.schema, compression="zstd")
             self._parquet.write_table(table.cast(self._parquet.schema))

@@ -2,7 +2,8 @@
 
 The workers are child processes (`chronogan worker --parent-pid ...`): restarted if they die, asked to
 stop (SIGTERM, then SIGKILL after a grace period) when serve stops, and they stop on their own if serve
-is killed outright.
+is killed outright. With `--executor ray` there are no worker processes: a driver thread in this process
+runs the jobs as Ray tasks (docs/SCALING.md).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+from chronogan.artifacts.errors import UserInputError
 from chronogan.commands.common import add_store
 from chronogan.service.api.logs import configure_logging
 from chronogan.service.api.settings import Settings
@@ -36,6 +39,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=None, help="port (default 8000)")
     add_store(p)
     p.add_argument("--no-worker", action="store_true", help="do not start workers (run them elsewhere)")
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default=None,
+        help="where jobs run: local worker processes (default) or a Ray cluster ($CHRONOGAN_EXECUTOR; "
+        "the cluster is $CHRONOGAN_RAY_ADDRESS, else a local one)",
+    )
     p.set_defaults(run=run)
 
 
@@ -45,10 +55,15 @@ def run(args: argparse.Namespace) -> int:
     from chronogan.service.api.main import create_app
 
     configure_logging(loggers=("chronogan", "uvicorn"))  # uvicorn's start-up and error lines as JSON too
-    overrides = {"host": args.host, "port": args.port, "store": args.store}
+    overrides = {"host": args.host, "port": args.port, "store": args.store, "executor": args.executor}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     app = create_app(settings)
-    workers = WorkerSupervisor(settings.store, 0 if args.no_worker else settings.workers)
+    ray_mode = settings.executor == "ray" and not args.no_worker
+    workers: WorkerSupervisor | Any = ray_driver(settings) if ray_mode else None
+    if ray_mode:
+        app.state.services.executor = workers  # the API's submit wakes the driver
+    else:
+        workers = WorkerSupervisor(settings.store, 0 if args.no_worker else settings.workers)
 
     # uvicorn re-raises the signal that stopped it once it is done; with Python's default SIGTERM action
     # that would kill us before the workers are stopped, so turn SIGTERM into a normal exit.
@@ -71,6 +86,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         workers.stop()
     return 0
+
+
+def ray_driver(settings: Settings) -> Any:
+    try:
+        from chronogan.service.jobs.cluster.driver import RayDriver
+    except ImportError as exc:
+        raise UserInputError(
+            f'--executor ray needs Ray: pip install "chronogan[ray]" ({exc})', field="executor"
+        ) from None
+    return RayDriver(settings)
 
 
 class WorkerSupervisor:

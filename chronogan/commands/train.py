@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chronogan.artifacts.choices import CONDITIONINGS, LOSSES, MODEL_TYPE_NAMES
+from chronogan.artifacts.choices import CONDITIONINGS, DEVICES, LOSSES, MODEL_TYPE_NAMES
 from chronogan.artifacts.errors import UserInputError
 from chronogan.commands.common import add_store, csv_list, store_of
 
@@ -44,6 +44,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, help="random seed (default 0): same seed, same model")
     t.add_argument("--loss", choices=LOSSES, help="adversarial loss (default bce)")
     t.add_argument("--conditioning", choices=CONDITIONINGS, help="conditioning on context columns")
+    t.add_argument(
+        "--device",
+        choices=DEVICES,
+        help="where to train (default cpu; auto = cuda when torch sees a GPU; cuda without one is an error)",
+    )
     t.add_argument("--config", type=Path, help="JSON file with any other config fields")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--no-eval", action="store_true", help="skip the quick quality score after training")
@@ -63,6 +68,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "seed",
         "loss",
         "conditioning",
+        "device",
     ):
         value = getattr(args, key)
         if value is not None:

@@ -7,6 +7,7 @@ the model store, the job database and the batch outputs live.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,24 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(5.0, gt=0, description="How often a busy worker proves it is alive.")
     # A running job whose heartbeat is older than this belongs to a dead (or hung) worker.
     stale_after_seconds: float = Field(60.0, gt=0)
+
+    # Where batch and retrain jobs run (docs/SCALING.md). "local": worker processes beside the API.
+    # "ray": the API process drives Ray tasks on a cluster (`pip install "chronogan[ray]"`).
+    executor: Literal["local", "ray"] = Field("local", description="Job executor: local or ray.")
+    ray_address: str | None = Field(
+        None, description="Ray cluster to join (`auto`, `ray://host:10001`, `host:port`); none starts a local one."
+    )
+    ray_output: str | None = Field(
+        None,
+        description="Where Ray batch jobs write their part files: a path every node sees, or a pyarrow "
+        "filesystem URI (`s3://bucket/prefix`); default `<jobs_dir>`. Each job gets `<ray_output>/<job id>/`.",
+    )
+    # 64 chunks of 1024: a shard is a few seconds of work, so retrying a lost one costs little, and a
+    # million sequences make 16 tasks, enough to keep a handful of nodes busy.
+    ray_shard_sequences: int = Field(65_536, ge=1024, multiple_of=1024, description="Sequences per Ray task.")
+    ray_max_jobs: int = Field(4, ge=1, description="Jobs the Ray driver runs at once.")
+    ray_task_retries: int = Field(3, ge=0, description="Retries of a Ray task whose worker or node died.")
+    ray_retrain_cpus: float = Field(1.0, gt=0, description="CPUs a Ray retrain task asks for.")
 
     @model_validator(mode="after")
     def _default_job_paths(self) -> Settings:

@@ -6,11 +6,10 @@ The SQLite job store is the source of truth; an executor only decides *where* a 
   worker processes poll the store and claim jobs themselves.
 - `run(job, ...)` executes a job that the caller has claimed and records its outcome in the store.
 
-A Ray executor would plug in like this: `RayExecutor.submit(job_id)` calls a `@ray.remote` task with the
-job id; inside that task a `WorkerIdentity` claims the job by id (a `claim_by_id` beside `claim_next`)
-and calls `LocalExecutor(settings).run(job, worker, stop)`, so handlers, progress, cancellation and the
-quality gate are shared. The job store then has to be reachable from every Ray node (a shared database
-instead of a local SQLite file), and `chronogan serve --no-worker` runs the API alone.
+The Ray executor (`chronogan.service.jobs.cluster`, `chronogan serve --executor ray`) reuses `run` with
+other handlers: a driver thread in the API process claims jobs like a worker and its handlers submit Ray
+tasks and wait for them, so outcomes, progress, cancellation and the quality gate are recorded by the
+same code, and the API process stays the only writer of the SQLite store (docs/SCALING.md).
 """
 
 from __future__ import annotations

@@ -34,6 +34,14 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
         options=dict(p.get("options") or {}),
         on_progress=lambda fraction: ctx.progress(fraction * _TRAIN_SHARE),
     )
+    return finish_retrain(ctx, store, name, version, metrics)
+
+
+def finish_retrain(
+    ctx: JobContext, store: ModelStore, name: str, version: str, metrics: dict[str, Any]
+) -> dict[str, Any]:
+    """After training published `version`: the last cancellation point, the quality gate, clean-up.
+    Shared with the Ray executor, whose retrain task trains and publishes on a cluster node."""
     ctx.progress(_TRAIN_SHARE, force=True)  # last cancellation point before the version can go live
 
     # Compare with what is active *now*: another retrain or a manual activation may have happened meanwhile.
@@ -41,6 +49,7 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
     if active == version:  # train_version activates the first version of a new model itself
         active = None
     active_metrics = store.read_manifest(name, active).metrics if active else None
+    p = ctx.job.params
     decision = decide(
         metrics,
         active_version=active,
@@ -52,6 +61,7 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
         store.set_active(name, version)
 
     # The upload has served its purpose; failed jobs keep theirs so that a retry can use it.
+    upload = Path(p["upload"])
     upload.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         upload.parent.rmdir()

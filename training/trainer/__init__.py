@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from chronogan.training.config import GANConfig
 from chronogan.training.data.encoded import EncodedData
+from chronogan.training.device import resolve_device
 from chronogan.training.losses import adversarial_loss
 from chronogan.training.models import build_networks
 from chronogan.training.models.spec import DataSpec
@@ -50,14 +51,19 @@ def train_networks(
     spec = DataSpec.from_data(data)
     _check_data(data)
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    with torch_threads(config.num_threads), torch.random.fork_rng(devices=[]):
+    device = resolve_device(config.device)
+    rng_devices = [device.index or 0] if device.type == "cuda" else []
+    with torch_threads(config.num_threads), torch.random.fork_rng(devices=rng_devices):
         torch.manual_seed(config.seed)
         rng = np.random.default_rng(config.seed)
-        nets = _starting_networks(config, spec, networks)
+        # Every parameter, buffer and batch on the device; optimisers and weight averages are built after
+        # the move, so their state is there too.
+        nets = _starting_networks(config, spec, networks).to(device)
         nets.train()
         loss = adversarial_loss(config.loss)
         monitor = TrainingMonitor(loss, log)
-        model = entry_for_config(config).steps_class()(config, nets, BatchSampler(data, config.batch_size, rng), loss)
+        sampler = BatchSampler(data, config.batch_size, rng, device)
+        model = entry_for_config(config).steps_class()(config, nets, sampler, loss)
         run = TrainingRun(
             config,
             spec,
@@ -77,7 +83,8 @@ def train_networks(
             log(f"no checkpoint in {checkpoint_dir}: training from the start")
         run.run()
         model.finish()
-    nets.eval()
+    # Export, ONNX verification, checkpoints' consumers and sampling all work on a CPU copy.
+    nets.to("cpu").eval()
     return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)
 
 

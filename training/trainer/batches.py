@@ -32,21 +32,25 @@ class BatchSampler:
     which the recurrent layers would otherwise still compute.
     """
 
-    def __init__(self, data: EncodedData, batch_size: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self, data: EncodedData, batch_size: int, rng: np.random.Generator, device: torch.device | None = None
+    ) -> None:
+        device = device or torch.device("cpu")
         self.rng = rng
         self.batch_size = min(batch_size, data.n_sequences)
-        self.x = torch.from_numpy(np.ascontiguousarray(data.x, dtype=np.float32))
-        self.cond = torch.from_numpy(np.ascontiguousarray(data.cond, dtype=np.float32))
-        self.lengths = torch.from_numpy(np.ascontiguousarray(data.lengths, dtype=np.int64))
-        self.mask = torch.from_numpy(np.ascontiguousarray(data.mask()[..., 0]))
+        # The whole (small) training set lives on the device, so a batch is an index_select there.
+        self.x = torch.from_numpy(np.ascontiguousarray(data.x, dtype=np.float32)).to(device)
+        self.cond = torch.from_numpy(np.ascontiguousarray(data.cond, dtype=np.float32)).to(device)
+        self.lengths = torch.from_numpy(np.ascontiguousarray(data.lengths, dtype=np.int64)).to(device)
+        self.mask = torch.from_numpy(np.ascontiguousarray(data.mask()[..., 0])).to(device)
         self.n = data.n_sequences
         self.max_len = data.max_len
         self.variable_length = data.variable_length
 
     def sample(self) -> Batch:
-        index = torch.from_numpy(self.rng.choice(self.n, size=self.batch_size, replace=False))
+        index = torch.from_numpy(self.rng.choice(self.n, size=self.batch_size, replace=False)).to(self.x.device)
         lengths = self.lengths.index_select(0, index)
-        steps = int(lengths.max()) if self.variable_length else self.max_len
+        steps = int(lengths.max()) if self.variable_length else self.max_len  # (one sync per batch on a GPU)
         x = self.x.index_select(0, index)[:, :steps]
         mask = self.mask.index_select(0, index)[:, :steps]
         return Batch(x, mask, self.cond.index_select(0, index), lengths)
@@ -54,4 +58,4 @@ class BatchSampler:
 
 def noise_like(batch: Batch, noise_dim: int) -> torch.Tensor:
     """Standard normal noise `[B, T, noise_dim]` (the distribution the ONNX graph's callers draw from)."""
-    return torch.randn(batch.size, batch.steps, noise_dim)
+    return torch.randn(batch.size, batch.steps, noise_dim, device=batch.x.device)

@@ -11,8 +11,8 @@ from chronogan.service.api.job_views import job_out
 from chronogan.service.api.schemas import JobList, JobOut
 from chronogan.service.jobs.batch import MEDIA_TYPES
 from chronogan.service.jobs.store import STATES
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -54,7 +54,7 @@ def get_job(job_id: str, request: Request, services: ServicesDep) -> JobOut:
         **problem_responses(404, 409),
     },
 )
-def job_result(job_id: str, request: Request, services: ServicesDep) -> FileResponse:
+def job_result(job_id: str, request: Request, services: ServicesDep) -> Response:
     annotate(request, job_id=job_id)
     job = services.jobs.get(job_id)
     if job.kind != "batch":
@@ -66,16 +66,26 @@ def job_result(job_id: str, request: Request, services: ServicesDep) -> FileResp
             f"job {job_id} is {job.state}; the file exists once it succeeded",
             kind="conflict",
         )
-    path = services.settings.jobs_dir_path / job.id / job.result["file"]
+    r = job.result
+    filename = f"{r['model']}-{r['version']}-{r['seed']}.{r['format']}"
+    headers = {"X-Chronogan-Seed": str(r["seed"]), "X-Chronogan-Version": r["version"]}
+    if "dataset" in r:  # written by the Ray executor as part files: joined into one file on the fly
+        return _dataset_response(job_id, r, filename, headers)
+    path = services.settings.jobs_dir_path / job.id / r["file"]
     if not path.is_file():
         raise ApiError(404, "Not found", f"the result file of job {job_id} no longer exists", kind="not-found")
-    r = job.result
-    return FileResponse(
-        path,
-        media_type=r["media_type"],
-        filename=f"{r['model']}-{r['version']}-{r['seed']}.{r['format']}",
-        headers={"X-Chronogan-Seed": str(r["seed"]), "X-Chronogan-Version": r["version"]},
-    )
+    return FileResponse(path, media_type=r["media_type"], filename=filename, headers=headers)
+
+
+def _dataset_response(job_id: str, r: dict, filename: str, headers: dict[str, str]) -> StreamingResponse:
+    from chronogan.service.jobs.dataset import read_manifest, stream_dataset
+
+    try:
+        read_manifest(r["dataset"])
+    except (FileNotFoundError, OSError):
+        raise ApiError(404, "Not found", f"the dataset of job {job_id} no longer exists", kind="not-found") from None
+    headers = {**headers, "Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(stream_dataset(r["dataset"]), media_type=r["media_type"], headers=headers)
 
 
 @router.post(

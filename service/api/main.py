@@ -16,6 +16,7 @@ from chronogan.service.api.errors import install_error_handlers
 from chronogan.service.api.logs import configure_logging
 from chronogan.service.api.metrics import Metrics
 from chronogan.service.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from chronogan.service.api.openapi import install_openapi
 from chronogan.service.api.registry import ModelRegistry
 from chronogan.service.api.routers import batches, generate, health, jobs, models, retrain
 from chronogan.service.api.settings import Settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="chronogan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     install_error_handlers(app)
+    install_openapi(app, settings)
     for router in (
         health.router,
         models.router,

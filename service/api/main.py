@@ -39,8 +39,9 @@ Errors are RFC 9457 problem documents (`application/problem+json`). Their `type`
 state is in it: patterns, enums, bounds, media types); `urn:chronogan:problem:invalid-input` — the store's
 name/version rule (also published as the parameters' patterns) or a rule that depends on the model or the
 uploaded table, stated in the field's description (`context`, `start`, the retrain `file`);
-`...:too-many-sequences` — the synchronous limit (`n_sequences`' maximum). When the server has an API key, mutating routes need
-`X-API-Key` (401 without it, 403 with a wrong one).
+`...:too-many-sequences` — the synchronous limit (`n_sequences`' maximum).
+
+When the server has an API key, mutating routes need `X-API-Key` (401 without it, 403 with a wrong one).
 """
 
 

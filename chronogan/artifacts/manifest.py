@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,13 +28,6 @@ class GraphSpec(BaseModel):
     categorical_columns: list[str]
     # Training sequence length; any length works because the time axis is dynamic.
     export_seq_len: int
-
-
-# The model families an artifact can hold: the torch-free contract's list, so the service can publish it (the
-# retrain `model_type` option) without importing training; `chronogan.training.config.CONFIG_CLASSES` has one
-# config class per entry (a test checks that the two agree).
-ModelType = Literal["timegan", "crnngan"]
-MODEL_TYPES: tuple[str, ...] = get_args(ModelType)
 
 
 class Manifest(BaseModel):

@@ -8,7 +8,7 @@ from chronogan.service.api.formats import OutputFormat
 from chronogan.service.jobs.store import JobState
 from pydantic import BaseModel, ConfigDict, Field
 
-from chronogan.artifacts.manifest import ModelType
+from chronogan.artifacts.choices import CellType, Conditioning, LossName, ModelTypeName, TrainMode
 from chronogan.artifacts.runtime import MAX_SEED, SEED_BOUND
 from chronogan.artifacts.store import VERSION_PATTERN
 
@@ -135,17 +135,15 @@ class RetrainOptions(BaseModel):
     seq_len: int | None = Field(None, ge=1, le=4096)
     stride: int | None = Field(None, ge=1)
     max_seq_len: int | None = Field(None, ge=1)
-    model_type: ModelType | None = Field(None, examples=["timegan"])
+    model_type: ModelTypeName | None = Field(None, examples=["timegan"])
     max_minutes: float | None = Field(None, gt=0, examples=[10])
-    mode: Literal["fresh", "warm"] = Field(
-        "fresh", description="warm: start from the active version's weights.", examples=["warm"]
-    )
+    mode: TrainMode = Field("fresh", description="warm: start from the active version's weights.", examples=["warm"])
     promote: bool = Field(False, description="Activate the new version whatever the quality gate says.")
     # Training shortcuts (see chronogan.training.config); anything else goes in `config`.
     seed: int | None = Field(None, ge=0, examples=[0])
-    loss: Literal["bce", "lsgan", "wgan-gp", "hinge"] | None = None
-    conditioning: Literal["auto", "none", "cgan", "acgan"] | None = None
-    cell: Literal["lstm", "gru"] | None = None
+    loss: LossName | None = None
+    conditioning: Conditioning | None = None
+    cell: CellType | None = None
     batch_size: int | None = Field(None, ge=1)
     hidden_dim: int | None = Field(None, ge=1)
     num_layers: int | None = Field(None, ge=1)
@@ -192,7 +190,7 @@ class VersionOut(BaseModel):
     active: bool
     status: Literal["loaded", "not_loaded", "failed", "unreadable"] = Field(examples=["loaded"])
     created_at: str | None = Field(None, examples=["2024-05-01T12:00:00Z"])
-    model_type: ModelType | None = Field(None, examples=["timegan"])
+    model_type: ModelTypeName | None = Field(None, examples=["timegan"])
     metrics: dict[str, Any] = {}
     error: str | None = None
 

@@ -75,6 +75,8 @@ def run_schemathesis(url: str, report_dir: Path) -> subprocess.CompletedProcess[
     return subprocess.run(cmd, cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=900)
 
 
+# Minutes long (schemathesis drives every operation against a real server): run in the slow pass.
+@pytest.mark.slow
 def test_schemathesis_all_checks_find_nothing(two_model_store: Path, tmp_path: Path) -> None:
     server = ServeProcess(
         two_model_store,

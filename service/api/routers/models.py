@@ -9,6 +9,7 @@ from chronogan.service.api.schemas import ColumnOut, ModelDetail, ModelList, Mod
 from fastapi import APIRouter
 
 from chronogan.artifacts.errors import ArtifactIntegrityError
+from chronogan.artifacts.evaluation import version_metrics
 from chronogan.artifacts.manifest import Manifest
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -71,10 +72,10 @@ def model_detail(services: Services, name: str) -> ModelDetail:
             VersionOut(
                 version=v,
                 active=v == active,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 created_at=m.created_at,
                 model_type=m.model_type,
-                metrics=m.metrics,
+                metrics=version_metrics(store.version_dir(name, v), m),
                 error=failures.get((name, v)),
             )
         )

@@ -29,7 +29,10 @@ from chronogan.artifacts.time_axis import TimeAxis
 # Sequences are generated in chunks of this many, each with its own RNG stream derived from (seed, chunk):
 # memory stays bounded and the output for a seed does not depend on how the caller consumes it.
 CHUNK_SEQUENCES = 1024
-MAX_SEED = 2**63 - 1
+# Seeds are unsigned 63-bit integers: 0 <= seed < SEED_BOUND. The API publishes the bound as an exclusive
+# maximum because 2**63 is exact in a double and 2**63 - 1 is not (OpenAPI tools read bounds as doubles).
+SEED_BOUND = 2**63
+MAX_SEED = SEED_BOUND - 1
 
 
 def validate_seed(seed: Any) -> int:

@@ -19,14 +19,26 @@ from pathlib import Path
 from chronogan.artifacts.errors import ConflictError, NotFoundError, UserInputError
 from chronogan.artifacts.manifest import Manifest, read_manifest
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_VERSION_RE = re.compile(r"^v([1-9][0-9]{0,8})$")
+# The one definition of a valid name and version: the store validates with these and the HTTP API publishes
+# them as the `pattern`/`maxLength` of its OpenAPI parameters. Both are matched in full (`re.fullmatch`, as
+# JSON Schema reads `^...$`: Python's `$` alone would also accept a trailing newline). The name pattern
+# spells "no '..'" without a lookahead (a dot is always followed by another character or the end), because
+# OpenAPI tools and Rust's regex engine do not all support lookarounds.
+NAME_PATTERN = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_-])*\.?$"
+NAME_MAX_LENGTH = 64
+VERSION_PATTERN = r"^v([1-9][0-9]{0,8})$"
+_NAME_RE = re.compile(NAME_PATTERN)
+_VERSION_RE = re.compile(VERSION_PATTERN)
 ACTIVE_FILE = "active.json"
+
+
+def is_model_name(name: object) -> bool:
+    return isinstance(name, str) and len(name) <= NAME_MAX_LENGTH and _NAME_RE.fullmatch(name) is not None
 
 
 def validate_model_name(name: str) -> str:
     """Model names become folder names, so only a safe alphabet is allowed (no '/', '..', NUL, ...)."""
-    if not isinstance(name, str) or not _NAME_RE.match(name) or ".." in name:
+    if not is_model_name(name):
         raise UserInputError(
             f"model name {name!r} is invalid: use 1-64 letters, digits, '_', '-' or '.', "
             "starting with a letter or digit",
@@ -36,13 +48,13 @@ def validate_model_name(name: str) -> str:
 
 
 def validate_version(version: str) -> str:
-    if not isinstance(version, str) or not _VERSION_RE.match(version):
+    if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
         raise UserInputError(f"version {version!r} is invalid: versions look like 'v1', 'v2', ...", field="version")
     return version
 
 
 def _version_number(version: str) -> int:
-    match = _VERSION_RE.match(version)
+    match = _VERSION_RE.fullmatch(version)
     return int(match.group(1)) if match else -1
 
 
@@ -66,14 +78,14 @@ class ModelStore:
         if not self.root.is_dir():
             return []
         return sorted(
-            p.name for p in self.root.iterdir() if p.is_dir() and _NAME_RE.match(p.name) and self._versions_in(p)
+            p.name for p in self.root.iterdir() if p.is_dir() and is_model_name(p.name) and self._versions_in(p)
         )
 
     @staticmethod
     def _versions_in(model_dir: Path) -> list[str]:
         if not model_dir.is_dir():
             return []
-        found = [p.name for p in model_dir.iterdir() if p.is_dir() and _VERSION_RE.match(p.name)]
+        found = [p.name for p in model_dir.iterdir() if p.is_dir() and _VERSION_RE.fullmatch(p.name)]
         return sorted(found, key=_version_number)
 
     def list_versions(self, name: str) -> list[str]:

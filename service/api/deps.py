@@ -10,9 +10,16 @@ from chronogan.service.api.registry import ModelRegistry
 from chronogan.service.api.settings import Settings
 from chronogan.service.jobs.executor import JobExecutor
 from chronogan.service.jobs.store import JobStore
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
-from chronogan.artifacts.store import ModelStore, validate_model_name
+from chronogan.artifacts.store import (
+    NAME_MAX_LENGTH,
+    NAME_PATTERN,
+    VERSION_PATTERN,
+    ModelStore,
+    validate_model_name,
+    validate_version,
+)
 
 
 @dataclass
@@ -38,10 +45,32 @@ def annotate(request: Request, **fields: Any) -> None:
     log_fields.update({k: v for k, v in fields.items() if v is not None})
 
 
-def model_name(name: str, request: Request) -> str:
+# The store's own name/version rules, published in the OpenAPI document (`json_schema_extra`, so the
+# check itself stays `validate_model_name`/`validate_version` with their messages, not a generic one).
+_NAME_PARAM = Path(
+    description=f"Model name: 1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.', starting with a letter or "
+    "digit, no '..'. Otherwise: 422 naming the field `name`.",
+    examples=["sales"],
+    json_schema_extra={"pattern": NAME_PATTERN, "maxLength": NAME_MAX_LENGTH, "minLength": 1},
+)
+_VERSION_PARAM = Path(
+    description="Version: `v` and a number (`v1`, `v2`, ...). Otherwise: 422 naming the field `version`.",
+    examples=["v2"],
+    json_schema_extra={"pattern": VERSION_PATTERN},
+)
+
+
+def model_name(name: Annotated[str, _NAME_PARAM], request: Request) -> str:
     """Path parameter `name`, checked to be a safe model name (422 otherwise)."""
     annotate(request, model=name)
     return validate_model_name(name)
 
 
+def version_param(version: Annotated[str, _VERSION_PARAM], request: Request) -> str:
+    """Path parameter `version`, checked to look like `v<N>` (422 otherwise)."""
+    annotate(request, version=version)
+    return validate_version(version)
+
+
 ModelName = Annotated[str, Depends(model_name)]
+VersionParam = Annotated[str, Depends(version_param)]

@@ -16,6 +16,7 @@ from chronogan.service.api.errors import install_error_handlers
 from chronogan.service.api.logs import configure_logging
 from chronogan.service.api.metrics import Metrics
 from chronogan.service.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from chronogan.service.api.openapi import install_openapi
 from chronogan.service.api.registry import ModelRegistry
 from chronogan.service.api.routers import batches, generate, health, jobs, models, retrain
 from chronogan.service.api.settings import Settings
@@ -33,7 +34,14 @@ DESCRIPTION = """Synthetic time series from LSTM GANs, served from ONNX.
 * Large requests: `POST /v1/models/{name}/batches`, then poll `GET /v1/jobs/{id}` and download the result.
 * New data: `POST /v1/models/{name}/retrain` (multipart upload) trains a version in the background.
 
-Errors are RFC 9457 problem documents. When the server has an API key, mutating routes need `X-API-Key`.
+Errors are RFC 9457 problem documents (`application/problem+json`). Their `type` says whose rule was broken:
+`urn:chronogan:problem:validation` — the body or query breaks this document's schema (every rule it can
+state is in it: patterns, enums, bounds, media types); `urn:chronogan:problem:invalid-input` — the store's
+name/version rule (also published as the parameters' patterns) or a rule that depends on the model or the
+uploaded table, stated in the field's description (`context`, `start`, the retrain `file`);
+`...:too-many-sequences` — the synchronous limit (`n_sequences`' maximum).
+
+When the server has an API key, mutating routes need `X-API-Key` (401 without it, 403 with a wrong one).
 """
 
 
@@ -63,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="chronogan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     install_error_handlers(app)
+    install_openapi(app, settings)
     for router in (
         health.router,
         models.router,

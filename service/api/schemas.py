@@ -5,30 +5,65 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from chronogan.service.api.formats import OutputFormat
+from chronogan.service.jobs.store import JobState
 from pydantic import BaseModel, ConfigDict, Field
 
-from chronogan.artifacts.choices import CellType, Conditioning, LossName, TrainMode
-from chronogan.artifacts.runtime import MAX_SEED
+from chronogan.artifacts.choices import CellType, Conditioning, LossName, ModelTypeName, TrainMode
+from chronogan.artifacts.runtime import MAX_SEED, SEED_BOUND
+from chronogan.artifacts.store import VERSION_PATTERN
 
 Label = str | int | float | bool | None
 
 _SEED = Field(
     None,
     ge=0,
-    le=MAX_SEED,
-    description="Random seed; the same version + seed + request gives identical output. Drawn when absent.",
+    lt=SEED_BOUND,
+    description=f"Random seed from 0 to {MAX_SEED}; the same version + seed + request gives identical output. "
+    "Drawn when absent.",
     examples=[42],
 )
 _SEQ_LEN = Field(None, ge=1, le=4096, description="Steps per sequence; default: the model's.", examples=[48])
+# Rules that depend on the model, so no schema can state them: a request that breaks one is well formed
+# but does not fit the model, and gets 422 with the problem type `urn:chronogan:problem:invalid-input`
+# (a request that breaks the schema gets `...:validation`). The field descriptions below state them, and
+# the conformance run accepts a schema-valid request's 422 only for these fields (tests/reliability).
+MODEL_DEPENDENT_FIELDS = ("context", "start")
+# The same for a retrain upload: the table's content (no field, or `file`), the options that name its columns
+# or need enough rows, the training `config` (checked against the chosen model type's config class) and
+# `mode: warm` (needs an active version).
+UPLOAD_DEPENDENT_FIELDS = (
+    "file",
+    "options.sequence_key",
+    "options.time_column",
+    "options.categorical",
+    "options.numeric",
+    "options.context",
+    "options.ignore",
+    "options.seq_len",
+    "options.stride",
+    "options.max_seq_len",
+    "options.config",
+    "options.mode",
+)
+_MODEL_RULE = " Breaking this rule: 422, problem type `urn:chronogan:problem:invalid-input`, naming the field."
 _CONTEXT = Field(
     None,
-    description="Fix context (per-sequence) columns to these values; others are sampled.",
+    description="Fix context (per-sequence) columns to these values; others are sampled. Model-dependent: the "
+    "keys must be the model's context columns and the values among their categories (categorical) or numbers "
+    "(numeric), as `GET /v1/models/{name}` lists them." + _MODEL_RULE,
     examples=[{"region": "north"}],
 )
-_VERSION = Field(None, description="Model version; default: the active one.", examples=["v2"])
+_VERSION = Field(
+    None,
+    description="Model version (`v1`, `v2`, ...); default: the active one. A version the model does not have: 404.",
+    examples=["v2"],
+    json_schema_extra={"pattern": VERSION_PATTERN},
+)
 _START = Field(
     None,
-    description="ISO 8601 start time of every sequence; default: sampled.",
+    description="ISO 8601 start time of every sequence; default: sampled. Model-dependent: only for models "
+    "trained with a time column (`time_column` in `GET /v1/models/{name}`), and it must parse as a timestamp."
+    + _MODEL_RULE,
     examples=["2024-01-01T00:00:00"],
 )
 
@@ -39,7 +74,15 @@ class GenerateRequest(BaseModel):
         json_schema_extra={"examples": [{"n_sequences": 5, "seed": 42, "context": {"region": "north"}}]},
     )
 
-    n_sequences: int = Field(ge=1, description="How many sequences to generate.", examples=[5])
+    # The maximum is the server's `sync_limit_sequences`, filled into the published schema by
+    # `chronogan.service.api.openapi` (the route answers 413 above it, pointing to batches).
+    n_sequences: int = Field(
+        ge=1,
+        description="How many sequences to generate, at most the server's synchronous limit (the schema's "
+        "`maximum`); above it: 413, problem type `urn:chronogan:problem:too-many-sequences`, use "
+        "`POST /v1/models/{name}/batches`.",
+        examples=[5],
+    )
     seed: int | None = _SEED
     seq_len: int | None = _SEQ_LEN
     context: dict[str, Label] | None = _CONTEXT
@@ -92,7 +135,7 @@ class RetrainOptions(BaseModel):
     seq_len: int | None = Field(None, ge=1, le=4096)
     stride: int | None = Field(None, ge=1)
     max_seq_len: int | None = Field(None, ge=1)
-    model_type: str | None = Field(None, examples=["timegan"])
+    model_type: ModelTypeName | None = Field(None, examples=["timegan"])
     max_minutes: float | None = Field(None, gt=0, examples=[10])
     mode: TrainMode = Field("fresh", description="warm: start from the active version's weights.", examples=["warm"])
     promote: bool = Field(False, description="Activate the new version whatever the quality gate says.")
@@ -123,7 +166,7 @@ class JobOut(BaseModel):
     id: str = Field(examples=["3f2a9c0e5b1d4f7a8e6c2b9d0a1f3e5c"])
     kind: str = Field(examples=["batch"])
     model: str | None = Field(examples=["sales"])
-    state: Literal["queued", "running", "succeeded", "failed", "canceled"] = Field(examples=["running"])
+    state: JobState = Field(examples=["running"])
     progress: float = Field(ge=0, le=1, examples=[0.42])
     params: dict[str, Any] = Field(examples=[{"n_sequences": 1_000_000, "seed": 7, "format": "parquet"}])
     created_at: str = Field(examples=["2024-05-01T12:00:00.000Z"])
@@ -147,7 +190,7 @@ class VersionOut(BaseModel):
     active: bool
     status: Literal["loaded", "not_loaded", "failed", "unreadable"] = Field(examples=["loaded"])
     created_at: str | None = Field(None, examples=["2024-05-01T12:00:00Z"])
-    model_type: str | None = Field(None, examples=["timegan"])
+    model_type: ModelTypeName | None = Field(None, examples=["timegan"])
     metrics: dict[str, Any] = {}
     error: str | None = None
 

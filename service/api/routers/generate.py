@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from chronogan.service.api.deps import ModelName, ServicesDep, annotate
 from chronogan.service.api.errors import ApiError, problem_responses
 from chronogan.service.api.formats import MEDIA_TYPES, json_body, ndjson_lines, negotiate
 from chronogan.service.api.schemas import GenerateRequest, GenerateResponse
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from chronogan.artifacts.tables import table_bytes
@@ -25,7 +23,8 @@ VERSION_HEADER = "X-Chronogan-Version"
     summary="Generate sequences now",
     description=(
         "Format: the body's `format`, else the `Accept` header (application/json, text/csv, "
-        "application/x-ndjson, application/vnd.apache.parquet), else JSON. The seed is echoed in the body "
+        "application/x-ndjson, application/vnd.apache.parquet), else JSON; an `Accept` that allows none of "
+        "them gets 406. The seed is echoed in the body "
         f"(JSON) and the `{SEED_HEADER}` header; the same version + seed + request gives identical bytes. "
         "Requests above the synchronous limit get 413: use `POST /v1/models/{name}/batches`."
     ),
@@ -46,9 +45,10 @@ def generate(
     body: GenerateRequest,
     request: Request,
     services: ServicesDep,
-    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    fmt = negotiate(body.format, accept)
+    # `Accept` is read here, not declared as a parameter: OpenAPI ignores a header parameter named Accept
+    # and states content negotiation as the media types of each response (200 lists them, 406 is documented).
+    fmt = negotiate(body.format, request.headers.get("accept"))
     limit = services.settings.sync_limit_sequences
     if body.n_sequences > limit:
         raise ApiError(

@@ -10,7 +10,7 @@ from chronogan.service.api.errors import ApiError, problem_responses
 from chronogan.service.api.job_views import job_out
 from chronogan.service.api.schemas import JobList, JobOut
 from chronogan.service.jobs.batch import MEDIA_TYPES
-from chronogan.service.jobs.store import STATES
+from chronogan.service.jobs.store import JobState
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
@@ -25,12 +25,10 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 )
 def list_jobs(
     services: ServicesDep,
-    state: Annotated[str | None, Query(description=f"One of {', '.join(STATES)}", examples=["running"])] = None,
+    state: Annotated[JobState | None, Query(description="Only jobs in this state.", examples=["running"])] = None,
     model: Annotated[str | None, Query(examples=["sales"])] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> JobList:
-    if state is not None and state not in STATES:
-        raise ApiError(422, "Invalid input", f"state must be one of {list(STATES)}", kind="invalid-input")
     return JobList(jobs=[job_out(j) for j in services.jobs.list_jobs(state=state, model=model, limit=limit)])
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from chronogan.service.api.auth import RequireApiKey
-from chronogan.service.api.deps import ModelName, Services, ServicesDep, annotate
+from chronogan.service.api.deps import ModelName, Services, ServicesDep, VersionParam
 from chronogan.service.api.errors import ApiError, problem_responses
 from chronogan.service.api.schemas import ColumnOut, ModelDetail, ModelList, ModelSummary, VersionOut
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from chronogan.artifacts.errors import ArtifactIntegrityError
 from chronogan.artifacts.evaluation import version_metrics
 from chronogan.artifacts.manifest import Manifest
-from chronogan.artifacts.store import validate_version
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -45,9 +44,7 @@ def get_model(name: ModelName, services: ServicesDep) -> ModelDetail:
     dependencies=[RequireApiKey],
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def activate(name: ModelName, version: str, request: Request, services: ServicesDep) -> ModelDetail:
-    validate_version(version)
-    annotate(request, version=version)
+def activate(name: ModelName, version: VersionParam, services: ServicesDep) -> ModelDetail:
     try:
         services.registry.get(name, version)
     except ArtifactIntegrityError as exc:

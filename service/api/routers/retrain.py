@@ -11,7 +11,7 @@ from chronogan.service.api.deps import ModelName, ServicesDep, annotate
 from chronogan.service.api.errors import ApiError, FieldError, problem_responses
 from chronogan.service.api.job_views import accepted
 from chronogan.service.api.schemas import JobOut, RetrainOptions
-from chronogan.service.api.uploads import save_upload, upload_suffix
+from chronogan.service.api.uploads import UPLOAD_MEDIA_TYPES, save_upload, upload_suffix
 from chronogan.service.jobs.store import JobConflictError, new_job_id
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import ValidationError
@@ -39,17 +39,39 @@ _OPTIONS_EXAMPLE = json.dumps(RetrainOptions.model_config["json_schema_extra"]["
     ),
     dependencies=[RequireApiKey],
     responses=problem_responses(400, 401, 403, 409, 413, 422, 503, 507),
+    # The multipart parts' accepted content types (the route reads the file's type from its name, else
+    # from these) and `options` as the JSON object it is parsed into: the same definitions the route uses.
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {
+                        "file": {"contentType": ", ".join(UPLOAD_MEDIA_TYPES)},
+                        "options": {"contentType": "application/json"},
+                    }
+                }
+            }
+        }
+    },
 )
 async def retrain(
     name: ModelName,
     request: Request,
     response: Response,
     services: ServicesDep,
-    file: Annotated[UploadFile, File(description="The training table (.csv, .csv.gz, .parquet)")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="The training table: CSV (.csv, .csv.gz, .tsv, .txt) or Parquet (.parquet, .pq), "
+            "by its filename or its part's Content-Type. Data-dependent: the table must have a header row and "
+            "enough rows, and the options must fit its columns; otherwise 422, problem type "
+            "`urn:chronogan:problem:invalid-input`, listing every problem."
+        ),
+    ],
     options: Annotated[str | None, Form(description="JSON options", examples=[_OPTIONS_EXAMPLE])] = None,
 ) -> JobOut:
     opts = _parse_options(options)
-    suffix = upload_suffix(file.filename)
+    suffix = upload_suffix(file.filename, file.content_type)
     if opts.mode == "warm" and not _has_active(services, name):
         raise UserInputError(
             f"mode 'warm' needs an active version of model {name!r}; use 'fresh'", field="options.mode"

@@ -45,12 +45,14 @@ class _TorchGenerator(SequenceGenerator):
         super().__init__(manifest)
         self.graph = graph
 
-    def run_graph(self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray):  # type: ignore[override]
+    def run_graph(self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None):  # type: ignore[override]
         args = [torch.from_numpy(noise)]
         if self.graph.cond_dim:
             args.append(torch.from_numpy(np.ascontiguousarray(condition, dtype=np.float32)))
         if self.graph.variable_length:
             args.append(torch.from_numpy(lengths.astype(np.int64)))
+        if self.graph.code_dim and codes is not None:
+            args.append(torch.from_numpy(np.ascontiguousarray(codes, dtype=np.float32)))
         with torch.no_grad():
             out = [t.numpy() for t in self.graph(*args)]
         names = self.graph.output_names()
@@ -143,7 +145,8 @@ class SyntheticSeriesModel:
     def output_graph(self) -> OutputGraph:
         schema, spec, networks = self._require_fitted()
         networks.eval()
-        return OutputGraph(networks.generator_graph(), schema, spec.cond_dim, spec.variable_length).eval()
+        code_dim = int(networks.codes.dim)
+        return OutputGraph(networks.generator_graph(), schema, spec.cond_dim, spec.variable_length, code_dim).eval()
 
     def sample(
         self,
@@ -153,11 +156,13 @@ class SyntheticSeriesModel:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """n synthetic sequences in the long layout, in the user's units. Same seed -> same table."""
+        """n synthetic sequences in the long layout, in the user's units. Same seed -> same table.
+        `codes` fixes InfoGAN latent codes (models trained with loss="infogan")."""
         generator = _TorchGenerator(self.manifest(name="in-memory", version="v0"), self.output_graph())
         return generator.generate(
-            n, seed=draw_seed() if seed is None else seed, seq_len=seq_len, context=context, start=start
+            n, seed=draw_seed() if seed is None else seed, seq_len=seq_len, context=context, start=start, codes=codes
         )
 
     # -- persistence -------------------------------------------------------------------------------
@@ -172,6 +177,7 @@ class SyntheticSeriesModel:
             numeric_columns=[c.name for c in schema.numeric_columns],
             categorical_columns=[c.name for c in schema.categorical_columns],
             export_seq_len=spec.max_len,
+            codes=list(networks.codes.specs),
         )
 
     def manifest(self, *, name: str, version: str, files: dict[str, str] | None = None) -> Manifest:

@@ -14,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
+from chronogan.artifacts.codes import sample_codes, validate_codes
 from chronogan.artifacts.conditions import (
     encode_context_columns,
     sample_contexts,
@@ -82,7 +83,7 @@ class SequenceGenerator:
         self.time_axis = TimeAxis(self.schema.time) if self.schema.time else None
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         raise NotImplementedError
 
@@ -95,6 +96,7 @@ class SequenceGenerator:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
         chunk_size: int = CHUNK_SEQUENCES,
     ) -> Iterator[pd.DataFrame]:
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
@@ -102,6 +104,8 @@ class SequenceGenerator:
         seed = validate_seed(seed)
         seq_len = validate_seq_len(seq_len)
         fixed = validate_context(self.schema, context)
+        code_specs = self.manifest.graph.codes
+        fixed_codes = validate_codes(code_specs, codes)
         start_ns = self.time_axis.parse_start(start) if self.time_axis else None
         if start is not None and self.time_axis is None:
             raise UserInputError("start is only allowed for models trained with a time column", field="start")
@@ -118,7 +122,9 @@ class SequenceGenerator:
             starts = time_axis.sample_starts(b, rng, start_ns) if time_axis else None
             noise = rng.standard_normal((b, int(lengths.max()), noise_dim), dtype=np.float32)
             condition = encode_context_columns(self.schema, contexts)
-            numeric, categorical = self.run_graph(noise, condition, lengths)
+            # Drawn last, and only for InfoGAN models, so every other model's output for a seed is unchanged.
+            code_values = sample_codes(code_specs, b, rng, fixed_codes)
+            numeric, categorical = self.run_graph(noise, condition, lengths, code_values)
             return _Chunk(first, lengths, contexts, starts, numeric, categorical)
 
         def decode(c: _Chunk) -> pd.DataFrame:
@@ -163,8 +169,9 @@ class SequenceGenerator:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
-        chunks = list(self.iter_chunks(n, seed=seed, seq_len=seq_len, context=context, start=start))
+        chunks = list(self.iter_chunks(n, seed=seed, seq_len=seq_len, context=context, start=start, codes=codes))
         return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
 
@@ -207,12 +214,14 @@ class LoadedModel(SequenceGenerator):
         return cls(folder, manifest, session)
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         feeds: dict[str, np.ndarray] = {"noise": noise.astype(np.float32, copy=False)}
         if "condition" in self._inputs:
             feeds["condition"] = np.ascontiguousarray(condition, dtype=np.float32)
         if "lengths" in self._inputs:
             feeds["lengths"] = lengths.astype(np.int64)
+        if "codes" in self._inputs:
+            feeds["codes"] = np.ascontiguousarray(codes, dtype=np.float32)
         results = dict(zip(self._outputs, self.session.run(self._outputs, feeds), strict=True))
         return results.get("numeric"), results.get("categorical")

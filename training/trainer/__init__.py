@@ -57,7 +57,7 @@ def train_networks(
         rng = np.random.default_rng(config.seed)
         nets = _starting_networks(config, spec, networks)
         nets.train()
-        loss = adversarial_loss(config.loss)
+        loss = adversarial_loss(config.loss, **loss_constants(config))
         monitor = TrainingMonitor(loss, log)
         model = _steps_class(config)(config, nets, BatchSampler(data, config.batch_size, rng), loss)
         run = TrainingRun(
@@ -81,6 +81,13 @@ def train_networks(
         model.finish()
     nets.eval()
     return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)
+
+
+def loss_constants(config: GANConfig) -> dict[str, float]:
+    """The constructor options of `config.loss` (BEGAN's gamma and lambda_k; the others take none)."""
+    if config.loss == "began":
+        return {"gamma": config.began_gamma, "lambda_k": config.began_lambda_k}
+    return {}
 
 
 def _steps_class(config: GANConfig) -> type[ModelSteps]:

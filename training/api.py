@@ -2,7 +2,7 @@
 
 `options` is one flat JSON-able dict (the API's `options` form field, or the CLI flags):
 schema overrides (sequence_key, time_column, categorical, numeric, context, ignore, seq_len, stride,
-max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, conditioning, `config` (any other
+max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, supervised_loss, conditioning, `config` (any other
 config field), mode (fresh|warm), promote, evaluate.
 """
 
@@ -22,7 +22,17 @@ from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.store import ModelStore, validate_model_name
 
 SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
-CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
+CONFIG_SHORTCUTS = {
+    "max_minutes",
+    "seed",
+    "loss",
+    "supervised_loss",
+    "conditioning",
+    "cell",
+    "batch_size",
+    "hidden_dim",
+    "num_layers",
+}
 RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
 
 

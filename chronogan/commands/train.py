@@ -41,7 +41,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--max-seq-len", type=int, help="entities longer than this are cut into pieces (default 256)")
     t.add_argument("--max-minutes", type=float, help="training time budget in minutes (0.5 = thirty seconds)")
     t.add_argument("--seed", type=int, help="random seed (default 0): same seed, same model")
-    t.add_argument("--loss", choices=["bce", "lsgan", "wgan-gp", "hinge"], help="adversarial loss (default bce)")
+    t.add_argument(
+        "--loss",
+        choices=["bce", "lsgan", "wgan-gp", "hinge", "dragan", "infogan", "began"],
+        help="adversarial loss (default bce; docs/TRAINING.md compares them)",
+    )
+    t.add_argument(
+        "--supervised-loss",
+        choices=["mse", "l1"],
+        help="error of the supervised and reconstruction terms: mse (default) or l1 (MAE)",
+    )
     t.add_argument("--conditioning", choices=["auto", "none", "cgan", "acgan"], help="conditioning on context columns")
     t.add_argument("--config", type=Path, help="JSON file with any other config fields")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
@@ -61,6 +70,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "max_minutes",
         "seed",
         "loss",
+        "supervised_loss",
         "conditioning",
     ):
         value = getattr(args, key)

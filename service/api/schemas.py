@@ -7,6 +7,7 @@ from typing import Any, Literal
 from chronogan.service.api.formats import OutputFormat
 from pydantic import BaseModel, ConfigDict, Field
 
+from chronogan.artifacts.codes import CodeSpec
 from chronogan.artifacts.runtime import MAX_SEED
 
 Label = str | int | float | bool | None
@@ -23,6 +24,14 @@ _CONTEXT = Field(
     None,
     description="Fix context (per-sequence) columns to these values; others are sampled.",
     examples=[{"region": "north"}],
+)
+_CODES = Field(
+    None,
+    description=(
+        "Fix InfoGAN latent codes (models trained with loss=infogan; the model's `codes` lists them): "
+        "catN an integer category from 0, contN a number in its range; others are sampled."
+    ),
+    examples=[{"cat0": 1, "cont0": 0.5}],
 )
 _VERSION = Field(None, description="Model version; default: the active one.", examples=["v2"])
 _START = Field(
@@ -42,6 +51,7 @@ class GenerateRequest(BaseModel):
     seed: int | None = _SEED
     seq_len: int | None = _SEQ_LEN
     context: dict[str, Label] | None = _CONTEXT
+    codes: dict[str, int | float] | None = _CODES
     version: str | None = _VERSION
     start: str | None = _START
     format: OutputFormat | None = Field(
@@ -69,6 +79,7 @@ class BatchRequest(BaseModel):
     version: str | None = _VERSION
     seq_len: int | None = _SEQ_LEN
     context: dict[str, Label] | None = _CONTEXT
+    codes: dict[str, int | float] | None = _CODES
     start: str | None = _START
 
 
@@ -99,7 +110,10 @@ class RetrainOptions(BaseModel):
     promote: bool = Field(False, description="Activate the new version whatever the quality gate says.")
     # Training shortcuts (see chronogan.training.config); anything else goes in `config`.
     seed: int | None = Field(None, ge=0, examples=[0])
-    loss: Literal["bce", "lsgan", "wgan-gp", "hinge"] | None = None
+    loss: Literal["bce", "lsgan", "wgan-gp", "hinge", "dragan", "infogan", "began"] | None = None
+    supervised_loss: Literal["mse", "l1"] | None = Field(
+        None, description="Error of the supervised and reconstruction terms: mse (default) or l1."
+    )
     conditioning: Literal["auto", "none", "cgan", "acgan"] | None = None
     cell: Literal["lstm", "gru"] | None = None
     batch_size: int | None = Field(None, ge=1)
@@ -180,6 +194,11 @@ class ModelDetail(BaseModel):
     id_column: str | None = Field(None, examples=["store_id"])
     time_column: str | None = Field(None, examples=["date"])
     columns: list[ColumnOut] = []
+    codes: list[CodeSpec] = Field(
+        [],
+        description="InfoGAN latent codes a generate request may fix (`codes`); empty for other losses.",
+        examples=[[{"name": "cat0", "kind": "categorical", "categories": 3}]],
+    )
 
 
 class Health(BaseModel):

@@ -33,8 +33,8 @@ def create_batch(
     model = services.registry.get(name, body.version)
     version = model.manifest.version
     seed = body.seed if body.seed is not None else draw_seed()
-    # One sequence now checks context/seq_len/start, so a bad request is a 422 here, not a failed job later.
-    model.generate(1, seed=seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    # One sequence now checks context/codes/seq_len/start, so a bad request is a 422 here, not a failed job later.
+    model.generate(1, seed=seed, seq_len=body.seq_len, context=body.context, start=body.start, codes=body.codes)
     params = {**body.model_dump(exclude_none=True), "model": name, "version": version, "seed": seed}
     job = services.jobs.enqueue("batch", params, model=name)
     services.executor.submit(job.id)

@@ -65,7 +65,7 @@ def generate(
     seed = body.seed if body.seed is not None else draw_seed()
     annotate(request, version=version, seed=seed, n_sequences=body.n_sequences, format=fmt)
     headers = {SEED_HEADER: str(seed), VERSION_HEADER: version}
-    kwargs = {"seed": seed, "seq_len": body.seq_len, "context": body.context, "start": body.start}
+    kwargs = {"seed": seed, "seq_len": body.seq_len, "context": body.context, "start": body.start, "codes": body.codes}
 
     if fmt == "ndjson":
         chunks = model.iter_chunks(body.n_sequences, **kwargs)

@@ -17,6 +17,8 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 
+from chronogan.artifacts.choices import SUPERVISED_LOSSES
+
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of `values` over entries where `mask` (broadcastable to `values`) is 1."""
@@ -263,8 +265,8 @@ def regression_loss(kind: str, error: torch.Tensor) -> torch.Tensor:
 
 def regression_error(kind: str) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
     """`masked_mse` for "mse", `masked_mae` for "l1"."""
-    if kind not in ("mse", "l1"):
-        raise ValueError(f"unknown supervised loss {kind!r}; choose 'mse' or 'l1'")
+    if kind not in SUPERVISED_LOSSES:
+        raise ValueError(f"unknown supervised loss {kind!r}; choose one of {SUPERVISED_LOSSES}")
     return masked_mse if kind == "mse" else masked_mae
 
 

@@ -24,6 +24,7 @@ from chronogan.training.data.io import read_table
 from chronogan.training.data.options import SchemaOptions
 from chronogan.training.export import OutputGraph, export_onnx, verify_onnx
 from chronogan.training.models import build_networks
+from chronogan.training.models.codes import code_layout
 from chronogan.training.models.spec import DataSpec
 from chronogan.training.registry import model_type_entry
 from chronogan.training.state_files import load_tree, save_tree
@@ -142,7 +143,7 @@ class SyntheticSeriesModel:
     def output_graph(self) -> OutputGraph:
         schema, spec, networks = self._require_fitted()
         networks.eval()
-        code_dim = int(networks.codes.dim)
+        code_dim = code_layout(networks).dim
         return OutputGraph(networks.generator_graph(), schema, spec.cond_dim, spec.variable_length, code_dim).eval()
 
     def sample(
@@ -173,7 +174,7 @@ class SyntheticSeriesModel:
             numeric_columns=[c.name for c in schema.numeric_columns],
             categorical_columns=[c.name for c in schema.categorical_columns],
             export_seq_len=spec.max_len,
-            codes=list(networks.codes.specs),
+            codes=list(code_layout(networks).specs),
         )
 
     def manifest(self, *, name: str, version: str, files: dict[str, str] | None = None) -> Manifest:

@@ -6,7 +6,6 @@ import math
 
 import pytest
 import torch
-from chronogan.artifacts.choices import LOSSES
 from chronogan.training.losses import (
     acgan_loss,
     adversarial_loss,
@@ -24,6 +23,8 @@ from chronogan.training.losses import (
     regression_loss,
     within_std_loss,
 )
+
+from chronogan.artifacts.choices import LOSSES
 
 MASK = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])  # 2 sequences, lengths 3 and 2
 

@@ -6,8 +6,11 @@ one one-hot block per categorical code (uniform), then one value per continuous 
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from chronogan.training.config import GANConfig
+from torch import nn
 
 from chronogan.artifacts.codes import CONTINUOUS_RANGE, CodeSpec, code_dim, code_specs
 
@@ -35,3 +38,9 @@ class CodeLayout:
         if self.n_continuous:
             parts.append(self.low + (self.high - self.low) * torch.rand(batch, self.n_continuous))
         return torch.cat(parts, 1) if parts else torch.zeros(batch, 0)
+
+
+def code_layout(networks: nn.Module) -> CodeLayout:
+    """The `CodeLayout` a TimeGAN/C-RNN-GAN network set keeps as `codes` (a plain attribute, which torch's
+    `nn.Module.__getattr__` types as `Tensor | Module`)."""
+    return cast(CodeLayout, networks.codes)

@@ -19,6 +19,7 @@ from chronogan.training.losses import (
     regression_error,
     regression_loss,
 )
+from chronogan.training.models.codes import code_layout
 from chronogan.training.trainer.batches import BatchSampler
 from chronogan.training.trainer.ema import WeightAverage
 from torch import nn
@@ -81,7 +82,7 @@ class ModelSteps(ABC):
 
     def sample_codes(self, batch: int) -> torch.Tensor | None:
         """InfoGAN codes for a generated batch (None for every other loss)."""
-        codes = self.networks.codes  # type: ignore[attr-defined]
+        codes = code_layout(self.networks)
         return codes.sample(batch) if codes.dim else None
 
     def info_term(
@@ -90,7 +91,7 @@ class ModelSteps(ABC):
         """`info_weight` * InfoGAN's mutual-information term, logged under `key`; None without codes."""
         if info_logits is None or codes is None:
             return None
-        layout = self.networks.codes  # type: ignore[attr-defined]
+        layout = code_layout(self.networks)
         value = info_loss(info_logits, codes, layout.blocks, layout.n_continuous)
         losses[key] = value.item()
         return self.config.info_weight * value

@@ -2,8 +2,8 @@
 
 `options` is one flat JSON-able dict (the API's `options` form field, or the CLI flags):
 schema overrides (sequence_key, time_column, categorical, numeric, context, ignore, seq_len, stride,
-max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, conditioning, `config` (any other
-config field), mode (fresh|warm), promote, evaluate.
+max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, supervised_loss, conditioning,
+`config` (any other config field), mode (fresh|warm), promote, evaluate.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ CONFIG_SHORTCUTS = {
     "max_minutes",
     "seed",
     "loss",
+    "supervised_loss",
     "conditioning",
     "cell",
     "batch_size",

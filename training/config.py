@@ -18,10 +18,12 @@ from chronogan.artifacts.choices import (
     CONDITIONINGS,
     DEVICES,
     LOSSES,
+    SUPERVISED_LOSSES,
     CellType,
     Conditioning,
     DeviceName,
     LossName,
+    SupervisedLoss,
 )
 
 # Longest window for one long series (the HTTP schema has the same bound for generation).
@@ -59,6 +61,14 @@ class GANConfig:
     reference), `diff_moment_weight` the same for step-to-step changes, `within_std_weight` each
     sequence's std over time, `change_corr_weight` the correlation matrix of consecutive changes,
     `acf_weight` each feature's autocorrelation at lags 1..min(T/2, 32).
+    Loss options (`chronogan.training.losses`; each only read by its loss): `supervised_loss` "mse" or
+    "l1" for the supervised and reconstruction terms (TimeGAN's supervisor and autoencoder, C-RNN-GAN's
+    feature matching). DRAGAN: `dragan_weight` (lambda, 10 in the paper) and `dragan_scale` (C: the
+    perturbation is C * std(x) * U[0, 1), 0.5 in the paper). InfoGAN: `info_categorical` the number of
+    categories of each categorical code (uniform prior), `info_continuous` how many continuous codes
+    (U[-1, 1] prior), `info_weight` the weight of the mutual-information term in both losses (1 in the
+    paper). BEGAN: `began_gamma` the diversity ratio E[L(fake)] / E[L(real)] k_t steers to (0.5 in the
+    paper) and `began_lambda_k` k_t's learning rate (0.001).
     """
 
     model_type: ClassVar[str] = ""
@@ -89,6 +99,14 @@ class GANConfig:
     within_std_weight: float = 100.0
     change_corr_weight: float = 0.0
     acf_weight: float = 0.0
+    supervised_loss: SupervisedLoss = "mse"
+    dragan_weight: float = 10.0
+    dragan_scale: float = 0.5
+    info_categorical: tuple[int, ...] = (3,)
+    info_continuous: int = 1
+    info_weight: float = 1.0
+    began_gamma: float = 0.5
+    began_lambda_k: float = 0.001
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
@@ -118,6 +136,25 @@ class GANConfig:
         _require(self, "cell", self.cell in CELLS, f"one of {CELLS}")
         _require(self, "device", self.device in DEVICES, f"one of {DEVICES}")
         _require(self, "loss", self.loss in LOSSES, f"one of {LOSSES}")
+        _require(self, "supervised_loss", self.supervised_loss in SUPERVISED_LOSSES, f"one of {SUPERVISED_LOSSES}")
+        _require(
+            self,
+            "info_categorical",
+            isinstance(self.info_categorical, tuple | list)
+            and all(_is_int(k) and k >= 2 for k in self.info_categorical),
+            "a list of category counts, each an integer >= 2",
+        )
+        self.info_categorical = tuple(self.info_categorical)
+        _ints(self, ("info_continuous",), minimum=0)
+        if self.loss == "infogan":
+            _require(
+                self,
+                "info_categorical",
+                bool(self.info_categorical) or self.info_continuous > 0,
+                "non-empty when info_continuous is 0 (InfoGAN needs a code)",
+            )
+        _non_negative(self, ("dragan_weight", "dragan_scale", "info_weight", "began_lambda_k"))
+        _require(self, "began_gamma", _is_number(self.began_gamma) and 0.0 < self.began_gamma <= 1.0, "in (0, 1]")
         _require(self, "conditioning", self.conditioning in CONDITIONINGS, f"one of {CONDITIONINGS}")
         for name in ("lr_g", "lr_d"):
             _require(self, name, _is_number(getattr(self, name)) and getattr(self, name) > 0, "positive")
@@ -162,7 +199,7 @@ class GANConfig:
         for key in data:
             if key not in known:
                 raise ValueError(f"unknown config key {key!r} for {cls.__name__} (known: {sorted(known)})")
-        for key in ("betas", "phase_fractions"):  # JSON has no tuples
+        for key in ("betas", "phase_fractions", "info_categorical"):  # JSON has no tuples
             if isinstance(data.get(key), list):
                 data[key] = tuple(data[key])
         return cls(**data)
@@ -177,7 +214,16 @@ class GANConfig:
             "noise_dim": self.noise_dim,
             "conditioning": self.conditioning,
             "static_noise": self.static_noise,
+            # BEGAN's discriminator is an autoencoder; InfoGAN adds code inputs and a Q head.
+            "discriminator": "autoencoder" if self.loss == "began" else "classifier",
+            "codes": self.code_layout(),
         }
+
+    def code_layout(self) -> dict[str, Any]:
+        """The InfoGAN codes the generator takes: none unless loss="infogan"."""
+        if self.loss != "infogan":
+            return {"categorical": [], "continuous": 0}
+        return {"categorical": list(self.info_categorical), "continuous": self.info_continuous}
 
 
 @dataclass
@@ -335,5 +381,6 @@ __all__ = [
     "config_from_saved",
     "CellType",
     "LossName",
+    "SupervisedLoss",
     "Conditioning",
 ]

@@ -24,6 +24,7 @@ from chronogan.training.data.io import read_table
 from chronogan.training.data.options import SchemaOptions
 from chronogan.training.export import OutputGraph, export_onnx, verify_onnx
 from chronogan.training.models import build_networks
+from chronogan.training.models.codes import code_layout
 from chronogan.training.models.spec import DataSpec
 from chronogan.training.registry import model_type_entry
 from chronogan.training.state_files import load_tree, save_tree
@@ -47,13 +48,15 @@ class _TorchGenerator(SequenceGenerator):
         self.graph = graph
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         args = [torch.from_numpy(noise)]
         if self.graph.cond_dim:
             args.append(torch.from_numpy(np.ascontiguousarray(condition, dtype=np.float32)))
         if self.graph.variable_length:
             args.append(torch.from_numpy(lengths.astype(np.int64)))
+        if self.graph.code_dim and codes is not None:
+            args.append(torch.from_numpy(np.ascontiguousarray(codes, dtype=np.float32)))
         with torch.no_grad():
             out = [t.numpy() for t in self.graph(*args)]
         names = self.graph.output_names()
@@ -140,7 +143,8 @@ class SyntheticSeriesModel:
     def output_graph(self) -> OutputGraph:
         schema, spec, networks = self._require_fitted()
         networks.eval()
-        return OutputGraph(networks.generator_graph(), schema, spec.cond_dim, spec.variable_length).eval()
+        code_dim = code_layout(networks).dim
+        return OutputGraph(networks.generator_graph(), schema, spec.cond_dim, spec.variable_length, code_dim).eval()
 
     def sample(
         self,
@@ -150,10 +154,13 @@ class SyntheticSeriesModel:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
-        """n synthetic sequences in the long layout, in the user's units. Same seed -> same table."""
+        """n synthetic sequences in the long layout, in the user's units. Same seed -> same table.
+        `codes` fixes InfoGAN latent codes (models trained with loss="infogan")."""
         generator = _TorchGenerator(self.manifest(name="in-memory", version="v0"), self.output_graph())
-        return generator.table(generator.plan(n, seed=seed, seq_len=seq_len, context=context, start=start))
+        plan = generator.plan(n, seed=seed, seq_len=seq_len, context=context, start=start, codes=codes)
+        return generator.table(plan)
 
     # -- persistence -------------------------------------------------------------------------------
     def graph_spec(self) -> GraphSpec:
@@ -167,6 +174,7 @@ class SyntheticSeriesModel:
             numeric_columns=[c.name for c in schema.numeric_columns],
             categorical_columns=[c.name for c in schema.categorical_columns],
             export_seq_len=spec.max_len,
+            codes=list(code_layout(networks).specs),
         )
 
     def manifest(self, *, name: str, version: str, files: dict[str, str] | None = None) -> Manifest:

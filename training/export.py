@@ -26,10 +26,13 @@ OPSET = 17
 
 
 class OutputGraph(nn.Module):
-    def __init__(self, core: nn.Module, schema: TableSchema, cond_dim: int, variable_length: bool) -> None:
+    def __init__(
+        self, core: nn.Module, schema: TableSchema, cond_dim: int, variable_length: bool, code_dim: int = 0
+    ) -> None:
         super().__init__()
         self.core = core
         self.cond_dim = cond_dim
+        self.code_dim = code_dim  # InfoGAN latent codes: a "codes" input [batch, code_dim]
         self.variable_length = variable_length
         layout = feature_layout(schema)
         blocks = {(b.column, b.kind): b for b in layout.blocks}
@@ -55,7 +58,12 @@ class OutputGraph(nn.Module):
         ]
 
     def input_names(self) -> list[str]:
-        return ["noise"] + (["condition"] if self.cond_dim else []) + (["lengths"] if self.variable_length else [])
+        return (
+            ["noise"]
+            + (["condition"] if self.cond_dim else [])
+            + (["lengths"] if self.variable_length else [])
+            + (["codes"] if self.code_dim else [])
+        )
 
     def output_names(self) -> list[str]:
         return (["numeric"] if self.n_numeric else []) + (["categorical"] if self.cat_slices else [])
@@ -68,7 +76,8 @@ class OutputGraph(nn.Module):
             lengths = rest.pop(0)
         else:  # written with tensor ops so the traced graph keeps the time axis dynamic
             lengths = torch.ones_like(noise[:, :, 0]).sum(dim=1).to(torch.long)
-        encoded = self.core(noise, condition, lengths)
+        codes = rest.pop(0) if self.code_dim else None
+        encoded = self.core(noise, condition, lengths, codes)
         outputs: list[torch.Tensor] = []
         if self.n_numeric:
             values = encoded.index_select(2, self.num_index).to(torch.float64) * self.num_scale + self.num_offset
@@ -89,6 +98,8 @@ class OutputGraph(nn.Module):
             args.append(torch.rand(batch, self.cond_dim, generator=gen))
         if self.variable_length:
             args.append(torch.randint(1, seq_len + 1, (batch,), generator=gen).to(torch.long))
+        if self.code_dim:  # any values: the check compares onnxruntime with torch, not with the priors
+            args.append(torch.rand(batch, self.code_dim, generator=gen) * 2.0 - 1.0)
         return tuple(args)
 
 
@@ -99,6 +110,7 @@ def export_onnx(graph: OutputGraph, path: Path, *, seq_len: int, noise_dim: int)
         "noise": {0: "batch", 1: "time"},
         "condition": {0: "batch"},
         "lengths": {0: "batch"},
+        "codes": {0: "batch"},
         "numeric": {0: "batch", 1: "time"},
         "categorical": {0: "batch", 1: "time"},
     }

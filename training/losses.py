@@ -4,7 +4,8 @@ Every loss takes per-step logits `[B, T]` (or `[B, T, 1]`) and a step mask `[B, 
 0 = padding); padded steps never contribute. A discriminator loss is a sum of *terms*
 (`d_term(real_logits, real=True)` + `d_term(fake_logits, real=False)` [+ more fake terms for
 TimeGAN]); `equilibrium` is the value of one term when the discriminator cannot tell real from fake,
-which the training monitor compares against.
+which the training monitor compares against (None for a loss without one: BEGAN, whose balance is
+the ratio of two reconstruction errors and whose progress measure is M_global instead).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
+
+from chronogan.artifacts.choices import SUPERVISED_LOSSES
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -31,10 +34,12 @@ class AdversarialLoss:
     """Base class: subclasses define `d_term` and `g_loss`; `name` selects them in `adversarial_loss`."""
 
     name: ClassVar[str] = ""
-    equilibrium: ClassVar[float] = 0.0
+    equilibrium: ClassVar[float | None] = 0.0
     # Losses bounded below by 0 (bce, lsgan, hinge) can be compared with a fixed threshold
     # (TimeGAN's "only update D while its loss > 0.15") and can collapse towards 0.
     bounded_below: ClassVar[bool] = True
+    # Losses with a control variable that `balance` updates after each discriminator step (BEGAN's k_t).
+    controlled: ClassVar[bool] = False
 
     def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
         raise NotImplementedError
@@ -49,7 +54,19 @@ class AdversarialLoss:
 
     def collapsed(self, d_term_mean: float) -> bool:
         """True when the discriminator wins outright (mean per-term loss near its minimum)."""
-        return d_term_mean < 0.1 * self.equilibrium
+        return self.equilibrium is not None and d_term_mean < 0.1 * self.equilibrium
+
+    def balance(self, real_score: float, fake_score: float) -> dict[str, float]:
+        """Called after each discriminator step with the mean D output on real and on fake sequences;
+        losses with a control variable (BEGAN's k_t) update it here and return what to log."""
+        return {}
+
+    def state_dict(self) -> dict[str, float]:
+        """Training state of the loss itself (checkpoints); stateless losses have none."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        return None
 
 
 class BCELoss(AdversarialLoss):
@@ -122,13 +139,69 @@ class WGANGPLoss(AdversarialLoss):
         return -d_term_mean > self.dominance
 
 
-LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss)}
+class DRAGANLoss(BCELoss):
+    """DRAGAN (Kodali et al. 2017): the standard GAN loss, plus (in the trainers) `dragan_penalty` on
+    perturbed *real* samples, which keeps D's gradients tame around the data instead of between real and
+    fake. Equilibrium as BCE: ln 2 per term."""
+
+    name = "dragan"
 
 
-def adversarial_loss(name: str) -> AdversarialLoss:
+class InfoGANLoss(BCELoss):
+    """InfoGAN (Chen et al. 2016): the standard GAN loss, plus (in the trainers) `info_loss` of the latent
+    codes fed to the generator, recovered from the fakes by a Q head on D's features, in both the
+    generator's and the discriminator's loss. Equilibrium of the adversarial terms as BCE: ln 2 per term."""
+
+    name = "infogan"
+
+
+class BEGANLoss(AdversarialLoss):
+    """BEGAN (Berthelot et al. 2017). D is an autoencoder; its per-step output is the reconstruction
+    error L (mean |x - AE(x)| over features). D: L(real) - k_t L(fake); G: L(fake). After each D step
+    k_t += lambda_k (gamma L(real) - L(fake)), clipped to [0, 1], steers the game to
+    E[L(fake)] = gamma E[L(real)] (gamma: the diversity ratio). No fixed equilibrium value of a term;
+    the convergence measure M_global = L(real) + |gamma L(real) - L(fake)| falls as training converges.
+    """
+
+    name = "began"
+    equilibrium = None
+    bounded_below = False  # the D loss is a difference; k_t, not a threshold, keeps the two sides balanced
+    controlled = True
+
+    def __init__(self, gamma: float = 0.5, lambda_k: float = 0.001, k: float = 0.0) -> None:
+        self.gamma = gamma
+        self.lambda_k = lambda_k
+        self.k = k
+
+    def d_term(self, logits: torch.Tensor, mask: torch.Tensor, real: bool) -> torch.Tensor:
+        value = masked_mean(_flat(logits, mask), mask)
+        return value if real else -self.k * value
+
+    def g_loss(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return masked_mean(_flat(logits, mask), mask)
+
+    def balance(self, real_score: float, fake_score: float) -> dict[str, float]:
+        gap = self.gamma * real_score - fake_score
+        self.k = min(1.0, max(0.0, self.k + self.lambda_k * gap))
+        return {"began_k": self.k, "m_global": real_score + abs(gap)}
+
+    def state_dict(self) -> dict[str, float]:
+        return {"k": self.k}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        self.k = float(state.get("k", self.k))
+
+
+LOSS_CLASSES: dict[str, type[AdversarialLoss]] = {
+    c.name: c for c in (BCELoss, LSGANLoss, WGANGPLoss, HingeLoss, DRAGANLoss, InfoGANLoss, BEGANLoss)
+}
+
+
+def adversarial_loss(name: str, **options: float) -> AdversarialLoss:
+    """The loss called `name`; `options` are its constants (BEGAN's gamma and lambda_k)."""
     if name not in LOSS_CLASSES:
         raise ValueError(f"unknown adversarial loss {name!r}; choose one of {sorted(LOSS_CLASSES)}")
-    return LOSS_CLASSES[name]()
+    return LOSS_CLASSES[name](**options)
 
 
 def gradient_penalty(
@@ -143,11 +216,35 @@ def gradient_penalty(
     cuDNN off, i.e. torch's native CUDA RNN kernels; every other pass keeps cuDNN.
     """
     alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), dtype=real.dtype, device=real.device)
-    mixed = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
-    with torch.backends.cudnn.flags(enabled=not mixed.is_cuda):
-        logits = critic(mixed).reshape(mask.shape)
+    mixed = alpha * real.detach() + (1.0 - alpha) * fake.detach()
+    return _unit_gradient_penalty(critic, mixed, mask)
+
+
+def dragan_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, mask: torch.Tensor, scale: float = 0.5
+) -> torch.Tensor:
+    """DRAGAN penalty (Kodali et al. 2017, as in their reference code): E[(||grad critic(x_hat)|| - 1)^2]
+    at x_hat = x + alpha * delta, delta = `scale` * std(x) * U[0, 1) noise, alpha ~ U[0, 1) per sequence;
+    std over the valid entries of the real batch. Padding is never perturbed."""
+    x = real.detach()
+    feature_mask = _feature_mask(mask, x).expand_as(x)
+    count = feature_mask.sum().clamp_min(1.0)
+    mean = (x * feature_mask).sum() / count
+    std = torch.sqrt((((x - mean) ** 2) * feature_mask).sum() / count)
+    delta = scale * std * torch.rand_like(x) * feature_mask
+    alpha = torch.rand(x.size(0), *([1] * (x.dim() - 1)), dtype=x.dtype, device=x.device)
+    return _unit_gradient_penalty(critic, x + alpha * delta, mask)
+
+
+def _unit_gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    points = points.requires_grad_(True)
+    # cuDNN's RNN kernels have no double backward: this one pass runs on torch's native CUDA kernels.
+    with torch.backends.cudnn.flags(enabled=not points.is_cuda):
+        logits = critic(points).reshape(mask.shape)
         per_sequence = (logits * mask).sum(1) / mask.sum(1).clamp_min(1.0)
-        (grad,) = torch.autograd.grad(per_sequence.sum(), mixed, create_graph=True)
+        (grad,) = torch.autograd.grad(per_sequence.sum(), points, create_graph=True)
     grad = grad * mask.reshape(*mask.shape, *([1] * (grad.dim() - mask.dim())))
     norms = grad.flatten(1).norm(dim=1)
     return ((norms - 1.0) ** 2).mean()
@@ -156,6 +253,46 @@ def gradient_penalty(
 def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean squared error over valid steps; `mask [B, T]` covers every feature of a step."""
     return masked_mean((prediction - target) ** 2, _feature_mask(mask, prediction))
+
+
+def masked_mae(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error (L1) over valid steps, the `supervised_loss="l1"` alternative to `masked_mse`."""
+    return masked_mean((prediction - target).abs(), _feature_mask(mask, prediction))
+
+
+def regression_loss(kind: str, error: torch.Tensor) -> torch.Tensor:
+    """The term a supervised/reconstruction error enters a loss as, in the data's units: sqrt(MSE) (the
+    TimeGAN reference's RMSE, whose gradient stays large as the error shrinks) or the MAE itself (its
+    gradient is already constant in size). `error` is `masked_mse`'s or `masked_mae`'s value."""
+    return torch.sqrt(error) if kind == "mse" else error
+
+
+def regression_error(kind: str) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """`masked_mse` for "mse", `masked_mae` for "l1"."""
+    if kind not in SUPERVISED_LOSSES:
+        raise ValueError(f"unknown supervised loss {kind!r}; choose one of {SUPERVISED_LOSSES}")
+    return masked_mse if kind == "mse" else masked_mae
+
+
+def reconstruction_errors(x: torch.Tensor, reconstruction: torch.Tensor) -> torch.Tensor:
+    """Per-step L1 reconstruction error `[B, T]` (mean |x - AE(x)| over features): BEGAN's D output."""
+    return (x - reconstruction).abs().mean(-1)
+
+
+def info_loss(
+    info_logits: torch.Tensor, codes: torch.Tensor, blocks: list[tuple[int, int]], n_continuous: int
+) -> torch.Tensor:
+    """InfoGAN's mutual-information term (its variational lower bound, up to constants): cross-entropy
+    of each categorical code block plus, for the continuous codes, the Gaussian negative log-likelihood
+    with unit variance, 0.5 (c - mu)^2 summed over codes, averaged over the batch.
+
+    `codes [B, K]` lay out the one-hot categorical blocks at `blocks`, then `n_continuous` values;
+    `info_logits [B, K]` are Q's predictions in the same layout (logits, then means)."""
+    total = acgan_loss(info_logits, codes, blocks) if blocks else info_logits.new_zeros(())
+    if n_continuous:
+        mean, target = info_logits[:, -n_continuous:], codes[:, -n_continuous:]
+        total = total + 0.5 * ((mean - target) ** 2).sum(1).mean()
+    return total
 
 
 def moment_loss(
@@ -245,13 +382,18 @@ def _change_correlation(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def feature_matching_loss(
-    real_features: torch.Tensor, fake_features: torch.Tensor, real_mask: torch.Tensor, fake_mask: torch.Tensor
+    real_features: torch.Tensor,
+    fake_features: torch.Tensor,
+    real_mask: torch.Tensor,
+    fake_mask: torch.Tensor,
+    l1: bool = False,
 ) -> torch.Tensor:
-    """Squared distance between the mean discriminator features of real and fake sequences
-    (Salimans et al. 2016, used by C-RNN-GAN); real features are a fixed target."""
+    """Squared (or, with `l1`, absolute) distance between the mean discriminator features of real and fake
+    sequences (Salimans et al. 2016, used by C-RNN-GAN); real features are a fixed target."""
     real_mean = _mean_feature(real_features.detach(), real_mask)
     fake_mean = _mean_feature(fake_features, fake_mask)
-    return ((real_mean - fake_mean) ** 2).mean()
+    diff = real_mean - fake_mean
+    return (diff.abs() if l1 else diff**2).mean()
 
 
 def _mean_feature(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,10 @@
   Both collapse checks start after `grace_records` records of a phase: a freshly started adversarial
   phase is briefly lopsided by design (TimeGAN's generator starts with almost no output variance, the
   discriminator wins the first rounds), which is not yet a failure.
+- Losses without a fixed equilibrium (BEGAN) are said to have none (`d_equilibrium` None and
+  `equilibrium` explaining why) and skip the collapse check; BEGAN's convergence measure M_global
+  (the record's "m_global", lower is better) is watched instead: staying above `m_global_rise` times
+  its best value for `window` records warns that training is moving away from convergence.
 - Divergence: a non-finite loss (checked every step), or a loss exceeding `explode_factor` times its
   typical size early in the phase -> `stop_reason` is set and the trainer stops.
 
@@ -29,6 +33,16 @@ import torch
 from chronogan.training.losses import AdversarialLoss
 
 _NOT_LOSSES = frozenset({"phase", "step", "elapsed_s", "monitor"})
+
+
+def equilibrium_text(loss: AdversarialLoss) -> str:
+    """What the monitor says about a loss's equilibrium: its value per term, or that it has none."""
+    if loss.equilibrium is None:
+        return (
+            f"{loss.name} has no fixed equilibrium value: its balance is E[L(fake)] = gamma E[L(real)] of the "
+            "autoencoder's reconstruction errors (kept by k_t); M_global measures convergence (lower is better)"
+        )
+    return f"{loss.name}: {loss.equilibrium:.4g} per discriminator term when it cannot tell real from fake"
 
 
 def batch_diversity(x: torch.Tensor, mask: torch.Tensor) -> float:
@@ -52,6 +66,7 @@ class TrainingMonitor:
         explode_factor: float = 1e3,
         reference_records: int = 3,
         grace_records: int = 10,
+        m_global_rise: float = 2.0,
     ) -> None:
         self.loss = loss
         self.log = log
@@ -60,10 +75,12 @@ class TrainingMonitor:
         self.explode_factor = explode_factor
         self.reference_records = reference_records
         self.grace_records = grace_records
+        self.m_global_rise = m_global_rise
+        self._best_m_global: float | None = None
         self._records: dict[str, int] = {}  # per phase
         self.warnings: list[str] = []
         self.stop_reason: str | None = None
-        self._streaks: dict[str, int] = {"d_collapse": 0, "g_collapse": 0}
+        self._streaks: dict[str, int] = {"d_collapse": 0, "g_collapse": 0, "m_global": 0}
         self._early: dict[str, list[float]] = {}  # "phase/loss" -> first values, the scale reference
 
     def check_step(self, phase: str, step: int, losses: dict[str, float]) -> str | None:
@@ -90,7 +107,11 @@ class TrainingMonitor:
         self._records[phase] = self._records.get(phase, 0) + 1
         settled = self._records[phase] > self.grace_records
         d_term = losses.get("d")
-        if d_term is not None:
+        if d_term is not None and self.loss.equilibrium is None:
+            out["d_equilibrium"] = None
+            if self._records[phase] == 1:  # said once per phase, not in every record
+                out["equilibrium"] = equilibrium_text(self.loss)
+        elif d_term is not None:
             out["d_equilibrium"] = self.loss.equilibrium
             self._streak(
                 "d_collapse",
@@ -100,6 +121,19 @@ class TrainingMonitor:
                 f"discriminator collapse: its loss per term is {d_term:.4g} vs equilibrium "
                 f"{self.loss.equilibrium:.4g} ({self.loss.name}) for {self.window} records; the "
                 "generator gets little signal (try a lower lr_d or more generator steps)",
+            )
+        m_global = losses.get("m_global")
+        if m_global is not None:
+            out["m_global"] = m_global
+            best = self._best_m_global = m_global if self._best_m_global is None else min(self._best_m_global, m_global)
+            self._streak(
+                "m_global",
+                settled and m_global > self.m_global_rise * best,
+                phase,
+                step,
+                f"BEGAN convergence measure M_global is {m_global:.4g}, over {self.m_global_rise:g}x its best "
+                f"({best:.4g}) for {self.window} records: training is moving away from convergence "
+                "(try a lower lr or began_lambda_k)",
             )
         ratio = diversity_ratio
         if ratio is not None:
@@ -151,10 +185,12 @@ class TrainingMonitor:
             "streaks": dict(self._streaks),
             "records": dict(self._records),
             "early": {k: list(v) for k, v in self._early.items()},
+            "best_m_global": self._best_m_global,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.warnings = list(state["warnings"])
-        self._streaks = dict(state["streaks"])
+        self._streaks = {**self._streaks, **state["streaks"]}
+        self._best_m_global = state.get("best_m_global")
         self._records = dict(state.get("records", {}))
         self._early = {k: list(v) for k, v in state["early"].items()}

@@ -12,7 +12,9 @@ from typing import Literal, get_args
 # Keys of `chronogan.training.registry.MODEL_TYPES` (a test checks that they agree).
 ModelTypeName = Literal["timegan", "crnngan"]
 CellType = Literal["lstm", "gru"]
-LossName = Literal["bce", "lsgan", "wgan-gp", "hinge"]
+LossName = Literal["bce", "lsgan", "wgan-gp", "hinge", "dragan", "infogan", "began"]
+# Error of the supervised and reconstruction terms (TimeGAN supervisor/autoencoder, C-RNN-GAN feature matching).
+SupervisedLoss = Literal["mse", "l1"]
 Conditioning = Literal["auto", "none", "cgan", "acgan"]
 TrainMode = Literal["fresh", "warm"]
 # Where training runs (auto = cuda when torch sees a GPU).
@@ -21,6 +23,7 @@ DeviceName = Literal["auto", "cpu", "cuda"]
 MODEL_TYPE_NAMES: tuple[str, ...] = get_args(ModelTypeName)
 CELLS: tuple[str, ...] = get_args(CellType)
 LOSSES: tuple[str, ...] = get_args(LossName)
+SUPERVISED_LOSSES: tuple[str, ...] = get_args(SupervisedLoss)
 CONDITIONINGS: tuple[str, ...] = get_args(Conditioning)
 TRAIN_MODES: tuple[str, ...] = get_args(TrainMode)
 DEVICES: tuple[str, ...] = get_args(DeviceName)

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chronogan.artifacts.codes import CodeSpec
 from chronogan.artifacts.errors import ArtifactIntegrityError
 from chronogan.artifacts.schema import TableSchema
 
@@ -28,6 +29,8 @@ class GraphSpec(BaseModel):
     categorical_columns: list[str]
     # Training sequence length; any length works because the time axis is dynamic.
     export_seq_len: int
+    # InfoGAN latent codes (the "codes" input, laid out in this order); empty for every other loss.
+    codes: list[CodeSpec] = []
 
 
 class Manifest(BaseModel):

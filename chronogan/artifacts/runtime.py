@@ -14,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 
+from chronogan.artifacts.codes import sample_codes, validate_codes
 from chronogan.artifacts.conditions import (
     encode_context_columns,
     sample_contexts,
@@ -66,6 +67,7 @@ class GenerationPlan:
     seq_len: int | None
     context: Mapping[str, Any]  # the fixed context values, validated and converted to the columns' types
     start_ns: int | None
+    codes: Mapping[str, int | float]  # the fixed InfoGAN codes, validated (empty for other models)
     chunk_size: int = CHUNK_SEQUENCES
     # Only sequences first..stop-1 of the whole output (a batch shard run elsewhere, e.g. a Ray task), with
     # exactly the rows, ids and bytes they have in the whole table; None = all n sequences.
@@ -108,7 +110,7 @@ class SequenceGenerator:
         self.time_axis = TimeAxis(self.schema.time) if self.schema.time else None
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         raise NotImplementedError
 
@@ -121,6 +123,7 @@ class SequenceGenerator:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
         chunk_size: int = CHUNK_SEQUENCES,
     ) -> GenerationPlan:
         """Check a request against the manifest (UserInputError naming the field otherwise) and fix its seed:
@@ -130,16 +133,18 @@ class SequenceGenerator:
         seed = draw_seed() if seed is None else validate_seed(seed)
         seq_len = validate_seq_len(seq_len)
         fixed = validate_context(self.schema, context)
+        fixed_codes = validate_codes(self.manifest.graph.codes, codes)
         start_ns = self.time_axis.parse_start(start) if self.time_axis else None
         if start is not None and self.time_axis is None:
             raise UserInputError("start is only allowed for models trained with a time column", field="start")
-        return GenerationPlan(int(n), seed, seq_len, fixed, start_ns, chunk_size)
+        return GenerationPlan(int(n), seed, seq_len, fixed, start_ns, fixed_codes, chunk_size)
 
     def chunks(self, plan: GenerationPlan) -> Iterator[pd.DataFrame]:
         """The plan's table (or its shard's part of it) in chunks of `plan.chunk_size` sequences, in order."""
         seed, chunk_size = plan.seed, plan.chunk_size
         first_seq, stop_seq = plan.shard if plan.shard is not None else (0, plan.n)
         noise_dim = self.manifest.graph.noise_dim
+        code_specs = self.manifest.graph.codes
         time_axis = self.time_axis
 
         def run_chunk(chunk: int, first: int) -> _Chunk:
@@ -152,7 +157,9 @@ class SequenceGenerator:
             starts = time_axis.sample_starts(b, rng, plan.start_ns) if time_axis else None
             noise = rng.standard_normal((b, int(lengths.max()), noise_dim), dtype=np.float32)
             condition = encode_context_columns(self.schema, contexts)
-            numeric, categorical = self.run_graph(noise, condition, lengths)
+            # Drawn last, and only for InfoGAN models, so every other model's output for a seed is unchanged.
+            code_values = sample_codes(code_specs, b, rng, plan.codes)
+            numeric, categorical = self.run_graph(noise, condition, lengths, code_values)
             return _Chunk(first, lengths, contexts, starts, numeric, categorical)
 
         def decode(c: _Chunk) -> pd.DataFrame:
@@ -202,13 +209,20 @@ class SequenceGenerator:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
         chunk_size: int = CHUNK_SEQUENCES,
         shard: tuple[int, int] | None = None,
     ) -> Iterator[pd.DataFrame]:
         """`chunks(plan(...))`: the request is validated now, before the first chunk is asked for.
         `shard=(first, stop)`: only those sequences (see GenerationPlan.for_shard)."""
         plan = self.plan(
-            n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, chunk_size=chunk_size
+            n,
+            seed=validate_seed(seed),
+            seq_len=seq_len,
+            context=context,
+            start=start,
+            codes=codes,
+            chunk_size=chunk_size,
         )
         return self.chunks(plan if shard is None else plan.for_shard(*shard))
 
@@ -220,9 +234,11 @@ class SequenceGenerator:
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
+        codes: Mapping[str, Any] | None = None,
     ) -> pd.DataFrame:
         """`table(plan(...))` with an explicit seed."""
-        return self.table(self.plan(n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start))
+        plan = self.plan(n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, codes=codes)
+        return self.table(plan)
 
 
 class LoadedModel(SequenceGenerator):
@@ -264,12 +280,14 @@ class LoadedModel(SequenceGenerator):
         return cls(folder, manifest, session)
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         feeds: dict[str, np.ndarray] = {"noise": noise.astype(np.float32, copy=False)}
         if "condition" in self._inputs:
             feeds["condition"] = np.ascontiguousarray(condition, dtype=np.float32)
         if "lengths" in self._inputs:
             feeds["lengths"] = lengths.astype(np.int64)
+        if "codes" in self._inputs:
+            feeds["codes"] = np.ascontiguousarray(codes, dtype=np.float32)
         results = dict(zip(self._outputs, self.session.run(self._outputs, feeds), strict=True))
         return results.get("numeric"), results.get("categorical")

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             lengths_real=real.lengths,
             lengths_synth=synth.lengths,
             history=history,
-            equilibrium=loss if loss in ("bce", "lsgan") else None,
+            equilibrium=loss,  # every trainer loss name resolves to its equilibrium (None for began)
             quick=args.quick,
             seed=args.seed,
             real_table=real_table_for(args.data, schema),

@@ -26,6 +26,25 @@ def _context(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def _codes(items: list[str]) -> dict[str, Any]:
+    """`--code NAME=VALUE` pairs; values become numbers when they look like one (validated against the
+    model's codes later, so a bad value is reported with what the code accepts)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise UserInputError(f"--code {item!r}: use NAME=VALUE, e.g. cat0=1", field="codes")
+        value: Any = text
+        for parse in (int, float):
+            try:
+                value = parse(text)
+                break
+            except ValueError:
+                continue
+        out[key] = value
+    return out
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="generate synthetic sequences from a trained model (CSV or Parquet)")
     p.add_argument("name", help="model name")
@@ -41,6 +60,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="COLUMN=VALUE",
         help="condition on a context column value (repeatable)",
     )
+    p.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fix an InfoGAN latent code, e.g. cat0=1 or cont0=0.5 (repeatable; models trained with --loss infogan)",
+    )
     p.add_argument("--start", default=None, help="start timestamp of every sequence (models with a time column)")
     add_store(p)
     p.set_defaults(run=run)
@@ -52,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
     version = store.resolve(args.name, args.version)
     model = LoadedModel.load(store.version_dir(args.name, version))
     # Validated (and the seed settled) before anything is written.
-    plan = model.plan(args.n, seed=args.seed, seq_len=args.seq_len, context=_context(args.context), start=args.start)
+    plan = model.plan(
+        args.n,
+        seed=args.seed,
+        seq_len=args.seq_len,
+        context=_context(args.context),
+        start=args.start,
+        codes=_codes(args.code),
+    )
     seed = plan.seed
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.{uuid.uuid4().hex}.tmp")

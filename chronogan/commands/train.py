@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chronogan.artifacts.choices import CONDITIONINGS, DEVICES, LOSSES, MODEL_TYPE_NAMES
+from chronogan.artifacts.choices import CONDITIONINGS, DEVICES, LOSSES, MODEL_TYPE_NAMES, SUPERVISED_LOSSES
 from chronogan.artifacts.errors import UserInputError
 from chronogan.commands.common import add_store, csv_list, store_of
 
@@ -42,7 +42,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--max-seq-len", type=int, help="entities longer than this are cut into pieces (default 256)")
     t.add_argument("--max-minutes", type=float, help="training time budget in minutes (0.5 = thirty seconds)")
     t.add_argument("--seed", type=int, help="random seed (default 0): same seed, same model")
-    t.add_argument("--loss", choices=LOSSES, help="adversarial loss (default bce)")
+    t.add_argument("--loss", choices=LOSSES, help="adversarial loss (default bce; docs/TRAINING.md compares them)")
+    t.add_argument(
+        "--supervised-loss",
+        choices=SUPERVISED_LOSSES,
+        help="error of the supervised and reconstruction terms: mse (default) or l1 (MAE)",
+    )
     t.add_argument("--conditioning", choices=CONDITIONINGS, help="conditioning on context columns")
     t.add_argument(
         "--device",
@@ -67,6 +72,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "max_minutes",
         "seed",
         "loss",
+        "supervised_loss",
         "conditioning",
         "device",
     ):

@@ -8,7 +8,8 @@ from chronogan.service.api.formats import OutputFormat
 from chronogan.service.jobs.store import JobState
 from pydantic import BaseModel, ConfigDict, Field
 
-from chronogan.artifacts.choices import CellType, Conditioning, LossName, ModelTypeName, TrainMode
+from chronogan.artifacts.choices import CellType, Conditioning, LossName, ModelTypeName, SupervisedLoss, TrainMode
+from chronogan.artifacts.codes import CodeSpec
 from chronogan.artifacts.runtime import MAX_SEED, SEED_BOUND
 from chronogan.artifacts.store import VERSION_PATTERN
 
@@ -27,7 +28,7 @@ _SEQ_LEN = Field(None, ge=1, le=4096, description="Steps per sequence; default: 
 # but does not fit the model, and gets 422 with the problem type `urn:chronogan:problem:invalid-input`
 # (a request that breaks the schema gets `...:validation`). The field descriptions below state them, and
 # the conformance run accepts a schema-valid request's 422 only for these fields (tests/reliability).
-MODEL_DEPENDENT_FIELDS = ("context", "start")
+MODEL_DEPENDENT_FIELDS = ("context", "start", "codes")
 # The same for a retrain upload: the table's content (no field, or `file`), the options that name its columns
 # or need enough rows, the training `config` (checked against the chosen model type's config class) and
 # `mode: warm` (needs an active version).
@@ -52,6 +53,15 @@ _CONTEXT = Field(
     "keys must be the model's context columns and the values among their categories (categorical) or numbers "
     "(numeric), as `GET /v1/models/{name}` lists them." + _MODEL_RULE,
     examples=[{"region": "north"}],
+)
+_CODES = Field(
+    None,
+    description=(
+        "Fix InfoGAN latent codes (models trained with loss=infogan; the model's `codes` lists them): "
+        "catN an integer category from 0, contN a number in its range; others are sampled. Model-dependent: "
+        "an unknown code or a value out of its range breaks this rule." + _MODEL_RULE
+    ),
+    examples=[{"cat0": 1, "cont0": 0.5}],
 )
 _VERSION = Field(
     None,
@@ -86,6 +96,7 @@ class GenerateRequest(BaseModel):
     seed: int | None = _SEED
     seq_len: int | None = _SEQ_LEN
     context: dict[str, Label] | None = _CONTEXT
+    codes: dict[str, int | float] | None = _CODES
     version: str | None = _VERSION
     start: str | None = _START
     format: OutputFormat | None = Field(
@@ -113,6 +124,7 @@ class BatchRequest(BaseModel):
     version: str | None = _VERSION
     seq_len: int | None = _SEQ_LEN
     context: dict[str, Label] | None = _CONTEXT
+    codes: dict[str, int | float] | None = _CODES
     start: str | None = _START
 
 
@@ -142,6 +154,9 @@ class RetrainOptions(BaseModel):
     # Training shortcuts (see chronogan.training.config); anything else goes in `config`.
     seed: int | None = Field(None, ge=0, examples=[0])
     loss: LossName | None = None
+    supervised_loss: SupervisedLoss | None = Field(
+        None, description="Error of the supervised and reconstruction terms: mse (default) or l1."
+    )
     conditioning: Conditioning | None = None
     cell: CellType | None = None
     batch_size: int | None = Field(None, ge=1)
@@ -222,6 +237,11 @@ class ModelDetail(BaseModel):
     id_column: str | None = Field(None, examples=["store_id"])
     time_column: str | None = Field(None, examples=["date"])
     columns: list[ColumnOut] = []
+    codes: list[CodeSpec] = Field(
+        [],
+        description="InfoGAN latent codes a generate request may fix (`codes`); empty for other losses.",
+        examples=[[{"name": "cat0", "kind": "categorical", "categories": 3}]],
+    )
 
 
 class Health(BaseModel):

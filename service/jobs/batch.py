@@ -36,7 +36,12 @@ def run_batch(ctx: JobContext) -> dict[str, Any]:
     try:
         with ChunkedTableWriter(partial, fmt) as writer:
             chunks = model.iter_chunks(
-                n, seed=seed, seq_len=p.get("seq_len"), context=p.get("context"), start=p.get("start")
+                n,
+                seed=seed,
+                seq_len=p.get("seq_len"),
+                context=p.get("context"),
+                start=p.get("start"),
+                codes=p.get("codes"),
             )
             for chunk in chunks:
                 writer.write(chunk)

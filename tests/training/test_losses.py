@@ -11,19 +11,34 @@ from chronogan.training.losses import (
     adversarial_loss,
     autocorrelation_loss,
     change_correlation_loss,
+    dragan_penalty,
     feature_matching_loss,
     gradient_penalty,
+    info_loss,
+    masked_mae,
     masked_mse,
     moment_loss,
+    reconstruction_errors,
+    regression_error,
+    regression_loss,
     within_std_loss,
 )
+
+from chronogan.artifacts.choices import LOSSES
 
 MASK = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 1.0, 0.0, 0.0]])  # 2 sequences, lengths 3 and 2
 
 
 @pytest.mark.parametrize(
     ("name", "uninformative", "equilibrium"),
-    [("bce", 0.0, math.log(2)), ("lsgan", 0.5, 0.25), ("hinge", 0.0, 1.0), ("wgan-gp", 0.0, 0.0)],
+    [
+        ("bce", 0.0, math.log(2)),
+        ("lsgan", 0.5, 0.25),
+        ("hinge", 0.0, 1.0),
+        ("wgan-gp", 0.0, 0.0),
+        ("dragan", 0.0, math.log(2)),
+        ("infogan", 0.0, math.log(2)),
+    ],
 )
 def test_discriminator_terms_equal_equilibrium_when_it_cannot_tell(name, uninformative, equilibrium):
     loss = adversarial_loss(name)
@@ -52,7 +67,7 @@ def test_known_values_of_each_loss():
     assert wgan.g_loss(fake, MASK).item() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", ["bce", "lsgan", "hinge", "wgan-gp"])
+@pytest.mark.parametrize("name", LOSSES)
 def test_padding_never_contributes(name):
     loss = adversarial_loss(name)
     logits = torch.randn(2, 4)
@@ -140,6 +155,7 @@ def test_feature_matching_and_acgan_losses():
     mask = torch.ones(3, 4)
     assert feature_matching_loss(f, f, mask, mask).item() == 0.0
     assert feature_matching_loss(f, f + 0.2, mask, mask).item() == pytest.approx(0.04, rel=1e-5)
+    assert feature_matching_loss(f, f + 0.2, mask, mask, l1=True).item() == pytest.approx(0.2, rel=1e-5)
 
     cond = torch.tensor([[1.0, 0.0, 0.0, 0.7, 0.0, 1.0], [0.0, 0.0, 1.0, 0.2, 1.0, 0.0]])
     blocks = [(0, 3), (4, 6)]  # channel 3 is a numeric context value, not predicted
@@ -164,3 +180,94 @@ def test_autocorrelation_loss_sees_the_period_that_moments_miss():
     mask[:, 30:] = 0
     short = day[:, :30]
     assert autocorrelation_loss(padded, short, mask, torch.ones(512, 30)).item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_dragan_and_infogan_share_bce_terms_but_not_its_name():
+    real, fake = torch.full((2, 4), 2.0), torch.full((2, 4), -1.0)
+    for name in ("dragan", "infogan"):
+        loss = adversarial_loss(name)
+        assert loss.name == name and loss.bounded_below and not loss.controlled
+        assert loss.d_term(real, MASK, True).item() == pytest.approx(math.log1p(math.exp(-2.0)), abs=1e-6)
+        assert loss.g_loss(fake, MASK).item() == pytest.approx(math.log1p(math.exp(1.0)), abs=1e-6)
+
+
+def test_began_terms_k_control_and_m_global():
+    loss = adversarial_loss("began", gamma=0.5, lambda_k=0.1)
+    assert loss.equilibrium is None and not loss.bounded_below and loss.controlled
+    assert not loss.collapsed(0.0)  # no equilibrium: the collapse test does not apply
+    errors_real, errors_fake = torch.full((2, 4), 0.2), torch.full((2, 4), 0.3)
+    assert loss.d_term(errors_real, MASK, True).item() == pytest.approx(0.2)
+    assert loss.d_term(errors_fake, MASK, False).item() == pytest.approx(0.0)  # k_0 = 0
+    assert loss.g_loss(errors_fake, MASK).item() == pytest.approx(0.3)
+    # gamma L(real) - L(fake) = 0.1 - 0.3 = -0.2: k would go below 0, is clipped; M_global = 0.2 + 0.2
+    assert loss.balance(0.2, 0.3) == pytest.approx({"began_k": 0.0, "m_global": 0.4})
+    # L(fake) below gamma L(real): k rises by lambda_k * 0.08 and D starts pushing fake errors up
+    out = loss.balance(0.2, 0.02)
+    assert out["began_k"] == pytest.approx(0.008) and out["m_global"] == pytest.approx(0.28)
+    assert loss.d_term(errors_fake, MASK, False).item() == pytest.approx(-0.008 * 0.3)
+    for _ in range(1000):
+        loss.balance(1.0, 0.0)
+    assert loss.k == 1.0  # clipped to [0, 1]
+    restored = adversarial_loss("began")
+    restored.load_state_dict(loss.state_dict())
+    assert restored.k == 1.0
+
+
+def test_reconstruction_errors_are_per_step_l1():
+    x = torch.zeros(1, 2, 4)
+    recon = torch.tensor([[[0.1, 0.1, 0.1, 0.1], [0.4, 0.0, 0.0, 0.0]]])
+    assert torch.allclose(reconstruction_errors(x, recon), torch.tensor([[0.1, 0.1]]))
+
+
+def test_dragan_penalty_of_linear_critic_matches_closed_form_and_ignores_padding():
+    # The gradient of a linear critic is the same everywhere, so the perturbation does not change it.
+    w = torch.tensor([3.0, 4.0])
+    real = torch.rand(2, 4, 2)
+    gp = dragan_penalty(lambda x: x @ w, real, MASK, scale=0.5)
+    norms = torch.tensor([5.0 / math.sqrt(3), 5.0 / math.sqrt(2)])
+    assert gp.item() == pytest.approx(((norms - 1) ** 2).mean().item(), rel=1e-5)
+    # The perturbation is scale * std(valid real entries) * U[0, 1): a critic that sees x directly shows it.
+    seen: list[torch.Tensor] = []
+    dragan_penalty(lambda x: seen.append(x.detach()) or (x**2).sum(-1), real, MASK, scale=0.5)
+    delta = seen[0] - real
+    valid = MASK.unsqueeze(-1).expand_as(real) > 0
+    std = real[valid].std(unbiased=False)
+    assert (delta[~valid] == 0).all() and (delta[valid] >= 0).all() and (delta[valid] <= 0.5 * std + 1e-6).all()
+    seen.clear()
+    dragan_penalty(lambda x: seen.append(x.detach()) or (x**2).sum(-1), real, MASK, scale=0.0)
+    assert torch.equal(seen[0], real)  # no perturbation: the penalty is taken at the real samples
+
+
+def test_dragan_penalty_double_backward_through_cpu_lstm():
+    torch.manual_seed(0)
+    lstm, head = torch.nn.LSTM(3, 5, batch_first=True), torch.nn.Linear(5, 1)
+    gp = dragan_penalty(lambda x: head(lstm(x)[0]).squeeze(-1), torch.rand(2, 4, 3), MASK)
+    gp.backward()
+    assert lstm.weight_hh_l0.grad is not None and lstm.weight_hh_l0.grad.abs().sum() > 0
+
+
+def test_info_loss_known_values():
+    # one 3-way categorical code (channels 0-2), one 2-way (3-4), one continuous (5)
+    codes = torch.tensor([[1.0, 0.0, 0.0, 0.0, 1.0, 0.5], [0.0, 0.0, 1.0, 1.0, 0.0, -0.5]])
+    blocks = [(0, 3), (3, 5)]
+    uniform = torch.zeros(2, 6)  # uniform categorical guesses, mean 0 for the continuous code
+    expected = math.log(3) + math.log(2) + 0.5 * 0.25
+    assert info_loss(uniform, codes, blocks, 1).item() == pytest.approx(expected, rel=1e-6)
+    perfect = torch.tensor([[30.0, 0, 0, 0, 30, 0.5], [0, 0, 30, 30, 0, -0.5]])
+    assert info_loss(perfect, codes, blocks, 1).item() < 1e-6
+    # continuous codes only
+    assert info_loss(torch.zeros(2, 1), torch.tensor([[1.0], [-1.0]]), [], 1).item() == pytest.approx(0.5)
+
+
+def test_l1_supervised_loss_known_values():
+    target = torch.rand(2, 4, 3)
+    pred = target + 0.5 * MASK.unsqueeze(-1)
+    pred[MASK == 0] += 100.0  # padding is ignored
+    assert masked_mae(pred, target, MASK).item() == pytest.approx(0.5)
+    assert regression_error("l1") is masked_mae and regression_error("mse") is masked_mse
+    assert regression_error("mse")(pred, target, MASK).item() == pytest.approx(0.25)
+    # how each enters a loss: RMSE for mse, the MAE itself for l1 (same units as the data)
+    assert regression_loss("mse", torch.tensor(0.25)).item() == pytest.approx(0.5)
+    assert regression_loss("l1", torch.tensor(0.5)).item() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="unknown supervised loss"):
+        regression_error("huber")

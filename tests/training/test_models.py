@@ -100,8 +100,8 @@ def test_timegan_networks_follow_the_reference_structure():
     x = torch.from_numpy(data.x[:4])
     h = net.embed(x)
     assert h.shape == (4, 10, 8) and h.min() >= 0 and h.max() <= 1
-    logits, aux = net.discriminate(h, torch.from_numpy(data.cond[:4]), torch.from_numpy(data.lengths[:4]))
-    assert logits.shape == (4, 10) and aux is None
+    logits, _, aux, info = net.discriminate(h, torch.from_numpy(data.cond[:4]), torch.from_numpy(data.lengths[:4]))
+    assert logits.shape == (4, 10) and aux is None and info is None
     # default additions: skip paths (not in the discriminator) and step 0's noise fed at every step
     assert all(m.skip is not None for m in (net.embedder, net.recovery, net.generator, net.supervisor))
     assert net.discriminator.skip is None
@@ -131,7 +131,7 @@ def test_crnngan_discriminator_is_bidirectional_and_generator_is_causal():
     assert isinstance(net, CRNNGANNetworks) and net.discriminator.rnn.bidirectional
     x = torch.from_numpy(data.x[:3])
     empty, full = torch.zeros(3, 0), torch.full((3,), 10)
-    logits, features, _ = net.discriminate(x, empty, full)
+    logits, features, _, _ = net.discriminate(x, empty, full)
     assert logits.shape == (3, 10) and features.shape == (3, 10, 16)
     x2 = x.clone()
     x2[:, -1] += 0.5  # a bidirectional discriminator's first step sees the last one

@@ -95,3 +95,31 @@ def test_batch_diversity():
     mask[:, 2] = 0.0
     x[:, 2] = torch.randn(4, 2) * 100  # padding is ignored
     assert abs(batch_diversity(x, mask) - 0.5) < 1e-6
+
+
+def test_every_loss_has_an_equilibrium_or_says_it_has_none():
+    from chronogan.training.losses import LOSS_CLASSES
+    from chronogan.training.monitor import equilibrium_text
+
+    for name in LOSS_CLASSES:
+        text = equilibrium_text(adversarial_loss(name))
+        if name == "began":
+            assert "no fixed equilibrium" in text and "M_global" in text
+        else:
+            assert f"{adversarial_loss(name).equilibrium:.4g} per discriminator term" in text
+
+
+def test_began_records_say_no_equilibrium_and_carry_m_global():
+    logged: list[str] = []
+    monitor = TrainingMonitor(adversarial_loss("began"), logged.append, window=3, grace_records=0)
+    first = monitor.observe(_record(1, d=0.001, m_global=0.3, began_k=0.0))
+    assert first["d_equilibrium"] is None and "no fixed equilibrium" in first["equilibrium"]
+    assert first["m_global"] == 0.3 and "warnings" not in first  # a tiny "d" is no collapse for BEGAN
+    second = monitor.observe(_record(2, d=0.001, m_global=0.2))
+    assert "equilibrium" not in second and second["m_global"] == 0.2  # the note is said once per phase
+    for step in range(3, 6):  # M_global rises to over twice its best (0.2) and stays there
+        out = monitor.observe(_record(step, d=0.001, m_global=0.5))
+    assert "M_global is 0.5" in out["warnings"][0] and len(monitor.warnings) == 1
+    restored = TrainingMonitor(adversarial_loss("began"))
+    restored.load_state_dict(monitor.state_dict())
+    assert restored.state_dict() == monitor.state_dict()

@@ -10,7 +10,7 @@ import numpy as np
 from chronogan.training.evaluation.sequences import EvaluationInputError
 
 # Per-term discriminator loss when D outputs 0.5 everywhere: BCE -ln(0.5); least squares (0.5 - target)^2.
-EQUILIBRIA = {"bce": math.log(2.0), "lsgan": 0.25, "mse": 0.25}
+EQUILIBRIA: dict[str, float | None] = {"bce": math.log(2.0), "lsgan": 0.25, "mse": 0.25}
 # Numeric entries of a history row that are bookkeeping, not losses.
 NON_LOSS_KEYS = frozenset({"step", "epoch", "iteration", "time", "elapsed", "elapsed_s", "seconds", "lr"})
 TAIL_FRACTION = (
@@ -21,7 +21,8 @@ Series = dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]
 
 
 def resolve_equilibrium(equilibrium: float | str | None) -> float | None:
-    """'bce' -> ln 2 ≈ 0.693, 'lsgan'/'mse' -> 0.25, a number as is, None -> none.
+    """A loss name -> its per-term equilibrium ('bce', 'dragan', 'infogan' -> ln 2 ≈ 0.693; 'lsgan'/'mse'
+    -> 0.25; 'hinge' -> 1; 'wgan-gp' -> 0; 'began' -> None: it has none), a number as is, None -> none.
 
     Pass a number when the trainer sums D's real and fake terms (e.g. 2 ln 2 for summed BCE).
     """
@@ -30,9 +31,17 @@ def resolve_equilibrium(equilibrium: float | str | None) -> float | None:
     if isinstance(equilibrium, int | float):
         return float(equilibrium)
     key = equilibrium.lower()
-    if key not in EQUILIBRIA:
-        raise EvaluationInputError(f"unknown equilibrium {equilibrium!r}; use one of {sorted(EQUILIBRIA)} or a number")
-    return EQUILIBRIA[key]
+    known = {**EQUILIBRIA, **_loss_equilibria()}
+    if key not in known:
+        raise EvaluationInputError(f"unknown equilibrium {equilibrium!r}; use one of {sorted(known)} or a number")
+    return known[key]
+
+
+def _loss_equilibria() -> dict[str, float | None]:
+    """Every trainer loss's own equilibrium (one definition: the loss classes)."""
+    from chronogan.training.losses import LOSS_CLASSES
+
+    return {name: cls.equilibrium for name, cls in LOSS_CLASSES.items()}
 
 
 def is_discriminator_key(key: str) -> bool:
@@ -80,4 +89,8 @@ def history_summary(history: Sequence[Mapping[str, Any]], *, equilibrium: float 
                 row["tail_gap_from_equilibrium"] = float(tail.mean() - level)
             rows[key] = row
         phases[phase] = rows
-    return {"equilibrium": level, "phases": phases}
+    out: dict[str, Any] = {"equilibrium": level, "phases": phases}
+    m_global = [rows["m_global"] for rows in phases.values() if "m_global" in rows]
+    if m_global:  # BEGAN: no equilibrium value; its convergence measure is the number to read instead
+        out["m_global"] = {"last": m_global[-1]["last"], "tail_mean": m_global[-1]["tail_mean"]}
+    return out

@@ -22,7 +22,8 @@ PLOT_CAPTIONS = {
     "acf": "Autocorrelation at lags 1..k: how strongly a value follows from the ones before it. Curves "
     "should coincide; a flatter synthetic curve means noisier, less persistent dynamics.",
     "losses": "Training losses per phase. The dashed line is the discriminator's equilibrium (D cannot tell "
-    "real from synthetic); a D loss far below it for long means the generator was losing.",
+    "real from synthetic); a D loss far below it for long means the generator was losing. BEGAN has none: "
+    "its m_global curve (convergence measure) should fall, the dotted line marks its best value.",
 }
 
 # Rough reading of the discriminative score, from the TimeGAN paper's tables: TimeGAN scored 0.011 on sines,
@@ -317,6 +318,12 @@ def _training_section(training: Mapping[str, Any] | None) -> str:
     ]
     eq = training.get("equilibrium")
     note = f" Discriminator equilibrium: {_f(eq)}." if eq is not None else ""
+    m_global = training.get("m_global")
+    if m_global:
+        note += (
+            " BEGAN has no equilibrium value; its convergence measure M_global ended at "
+            f"{_f(m_global['last'])} (tail mean {_f(m_global['tail_mean'])}; lower = closer to convergence)."
+        )
     return (
         "<h2>Training</h2><p>Final losses (tail = mean over the last 10% of points)."
         + note

@@ -18,7 +18,8 @@ def loss_curves(
     equilibrium: float | str | None = None,
 ) -> bytes:
     """One panel per training phase, every loss key as a curve; the equilibrium line goes on panels that
-    hold a discriminator loss (a D loss hugging it means the generator is fooling D about half the time)."""
+    hold a discriminator loss (a D loss hugging it means the generator is fooling D about half the time).
+    BEGAN's M_global ("m_global", no equilibrium) is a curve too, with a dotted line at its best value."""
     series = loss_series(history)
     level = resolve_equilibrium(equilibrium)
     if not series:
@@ -42,6 +43,9 @@ def loss_curves(
                 ax.plot(steps, values, lw=1.2, label=key)
         if level is not None and any(is_discriminator_key(k) for k in curves):
             ax.axhline(level, color="black", ls="--", lw=1, label=f"D equilibrium ({level:.3g})")
+        if "m_global" in curves:  # BEGAN has no equilibrium line: mark where its convergence measure got to
+            best = float(np.min(curves["m_global"][1]))
+            ax.axhline(best, color="grey", ls=":", lw=1, label=f"best M_global ({best:.3g}, lower = converged)")
         ax.set_title(phase)
         ax.set_xlabel("step")
         ax.legend(fontsize=8)

@@ -4,7 +4,8 @@ CGAN: the condition vector goes to the generator (with the noise) and to the dis
 its input), at every step. ACGAN: the generator still gets it, but the discriminator does not see
 the categorical context blocks: an auxiliary classifier has to predict them instead (if it could read
 them, classifying would be trivial). Variable-length data also feeds `length / max_len` to both,
-whatever the conditioning, so the networks can shape a sequence to its length.
+whatever the conditioning, so the networks can shape a sequence to its length. InfoGAN's latent codes
+go to the generator only (the discriminator's Q head has to recover them).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from torch import nn
 
 
 class ConditionInputs(nn.Module):
-    def __init__(self, spec: DataSpec, conditioning: str) -> None:
+    def __init__(self, spec: DataSpec, conditioning: str, code_dim: int = 0) -> None:
         super().__init__()
+        self.code_dim = code_dim
         self.conditioning = conditioning
         self.use_cond = conditioning in ("cgan", "acgan")
         self.use_length = spec.variable_length
@@ -29,19 +31,25 @@ class ConditionInputs(nn.Module):
         # (start, end) of each categorical block the ACGAN classifier predicts.
         self.aux_blocks: list[tuple[int, int]] = [(b.start, b.end) for b in cat_blocks]
         self.aux_dim = sum(e - s for s, e in self.aux_blocks)
-        self.g_dim = (spec.cond_dim if self.use_cond else 0) + int(self.use_length)
+        self.g_dim = (spec.cond_dim if self.use_cond else 0) + int(self.use_length) + code_dim
         self.d_dim = len(d_channels) + int(self.use_length)
 
     def _length(self, lengths: torch.Tensor) -> torch.Tensor:
         return (lengths.to(torch.float32) / self.length_scale).unsqueeze(1)
 
-    def generator_inputs(self, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor | None:
-        """`[B, g_dim]` or None when the generator takes nothing but noise."""
+    def generator_inputs(
+        self, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None
+    ) -> torch.Tensor | None:
+        """`[B, g_dim]` (condition, length, codes) or None when the generator takes nothing but noise."""
         parts = []
         if self.use_cond:
             parts.append(cond)
         if self.use_length:
             parts.append(self._length(lengths))
+        if self.code_dim:
+            if codes is None or codes.size(1) != self.code_dim:
+                raise ValueError(f"this generator needs codes [B, {self.code_dim}]")
+            parts.append(codes)
         return torch.cat(parts, 1) if parts else None
 
     def discriminator_inputs(self, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor | None:

@@ -4,19 +4,22 @@ training").
 Generator: a recurrent stack fed, at every step, the noise z_t, its own previous output and the side
 inputs (condition, normalised length); the loop lives in TorchScript (see `feedback_loop`) so it
 exports as an ONNX `Loop`. Discriminator: bidirectional recurrent stack with one logit per step; its
-last layer's outputs are the features used for feature matching.
+last layer's outputs are the features used for feature matching. With loss="began" the discriminator
+is a sequence autoencoder instead; with loss="infogan" the generator also takes the latent codes (with
+the side inputs) and a Q head on the discriminator's features predicts them.
 """
 
 from __future__ import annotations
 
 import torch
 from chronogan.training.config import CRNNGANConfig
-from chronogan.training.models.conditioning import ConditionInputs, step_mask, with_side_input
+from chronogan.training.models.codes import CodeLayout
+from chronogan.training.models.conditioning import ConditionInputs, step_mask
+from chronogan.training.models.discriminators import Judgement, discriminator_body, feature_dim, judge
 from chronogan.training.models.feedback_loop import gru_feedback_loop, lstm_feedback_loop
 from chronogan.training.models.graph import GeneratorGraph
 from chronogan.training.models.heads import BlockHead
 from chronogan.training.models.noise import normal_to_uniform
-from chronogan.training.models.rnn import RNNStack
 from chronogan.training.models.spec import DataSpec, resolve_conditioning
 from torch import nn
 
@@ -30,7 +33,8 @@ class CRNNGANNetworks(nn.Module):
         self.cell = config.cell
         self.conditioning = resolve_conditioning(config.conditioning, spec)
         self.noise_dim = config.noise_dim or spec.n_features
-        self.side = ConditionInputs(spec, self.conditioning)
+        self.codes = CodeLayout(config)
+        self.side = ConditionInputs(spec, self.conditioning, self.codes.dim)
         f, h = spec.n_features, config.hidden_dim
         cell_class = nn.LSTMCell if config.cell == "lstm" else nn.GRUCell
         # Layer-0 input columns: [noise | previous output | side inputs] (sliced apart in `generate`).
@@ -40,16 +44,23 @@ class CRNNGANNetworks(nn.Module):
         # Step 0's noise projected into layer 0's gates at every step (see GANConfig.static_noise).
         gate_size = self.generator_cells[0].weight_ih.size(0)
         self.static_noise = nn.Linear(self.noise_dim, gate_size, bias=False) if config.static_noise else None
-        self.discriminator = RNNStack(config.cell, f + self.side.d_dim, h, 1, config.num_layers, bidirectional=True)
-        self.aux_classifier = nn.Linear(2 * h, self.side.aux_dim) if self.side.aux_dim else None
+        began = config.loss == "began"
+        self.discriminator = discriminator_body(
+            began, config.cell, f, self.side.d_dim, h, config.num_layers, bidirectional=True
+        )
+        width = feature_dim(self.discriminator)
+        self.aux_classifier = nn.Linear(width, self.side.aux_dim) if self.side.aux_dim else None
+        self.info_head = nn.Linear(width, self.codes.dim) if self.codes.dim else None
         self.head = BlockHead(spec.layout)
 
     @property
     def cond_dim(self) -> int:
         return self.spec.cond_dim
 
-    def generate(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """`noise [B, T, noise_dim]`, `cond [B, C]`, `lengths [B]` -> encoded features `[B, T, F]`."""
+    def generate(
+        self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """`noise [B, T, noise_dim]`, `cond [B, C]`, `lengths [B]` (, `codes [B, K]`) -> encoded `[B, T, F]`."""
         first = self.generator_cells[0]
         z, f = self.noise_dim, self.spec.n_features
         w = first.weight_ih
@@ -57,7 +68,7 @@ class CRNNGANNetworks(nn.Module):
         x_proj = torch.matmul(u, w[:, :z].t()) + first.bias_ih
         if self.static_noise is not None:
             x_proj = x_proj + self.static_noise(u[:, 0]).unsqueeze(1)
-        side = self.side.generator_inputs(cond, lengths)
+        side = self.side.generator_inputs(cond, lengths, codes)
         if side is not None:
             x_proj = x_proj + torch.matmul(side, w[:, z + f :].t()).unsqueeze(1)
         deeper = list(self.generator_cells)[1:]
@@ -92,18 +103,11 @@ class CRNNGANNetworks(nn.Module):
             x = x * step_mask(lengths, x.size(1)).unsqueeze(-1)
         return x
 
-    def discriminate(
-        self, x: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-        """Per-step logits `[B, T]`, features `[B, T, 2H]` and, for ACGAN, class logits `[B, aux_dim]`."""
+    def discriminate(self, x: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> Judgement:
+        """Per-step logits `[B, T]` (BEGAN: reconstruction errors), features `[B, T, 2H]` (BEGAN: `[B, T, H]`),
+        and the ACGAN / InfoGAN heads."""
         side = self.side.discriminator_inputs(cond, lengths)
-        features = self.discriminator.features(with_side_input(x, side))
-        logits = self.discriminator.linear(features).squeeze(-1)
-        aux = None
-        if self.aux_classifier is not None:
-            mask = step_mask(lengths, x.size(1)).unsqueeze(-1)
-            aux = self.aux_classifier((features * mask).sum(1) / mask.sum(1).clamp_min(1.0))
-        return logits, features, aux
+        return judge(self.discriminator, x, side, lengths, self.aux_classifier, self.info_head)
 
     def generator_parameters(self) -> list[nn.Parameter]:
         params = [*self.generator_cells.parameters(), *self.generator_out.parameters()]
@@ -111,8 +115,9 @@ class CRNNGANNetworks(nn.Module):
 
     def discriminator_parameters(self) -> list[nn.Parameter]:
         params = list(self.discriminator.parameters())
-        if self.aux_classifier is not None:
-            params += list(self.aux_classifier.parameters())
+        for head in (self.aux_classifier, self.info_head):
+            if head is not None:
+                params += list(head.parameters())
         return params
 
     def generator_graph(self) -> nn.Module:

@@ -1,4 +1,4 @@
-"""The module handed to the ONNX exporter: `forward(noise, cond, lengths)` is the networks' `generate`."""
+"""The module handed to the ONNX exporter: `forward(noise, cond, lengths, codes)` is the networks' `generate`."""
 
 from __future__ import annotations
 
@@ -18,5 +18,7 @@ class GeneratorGraph(nn.Module):
         super().__init__()
         self.networks = networks
 
-    def forward(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return self.networks.generate(noise, cond, lengths)
+    def forward(
+        self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.networks.generate(noise, cond, lengths, codes)

@@ -6,13 +6,17 @@ fewer), discriminator h -> one logit per step. Latents are sigmoids as in the re
 recovery ends in the block-wise head so categorical blocks come out as softmaxes.
 Two additions, both on by default and both switchable in `TimeGANConfig`: linear skip paths in the
 stacks (`skip_connections`) and a per-sequence noise vector next to the per-step noise (`static_noise`).
+With loss="began" the discriminator is a sequence autoencoder over latents; with loss="infogan" the
+generator also takes the latent codes and a Q head on the discriminator's features predicts them.
 """
 
 from __future__ import annotations
 
 import torch
 from chronogan.training.config import TimeGANConfig
+from chronogan.training.models.codes import CodeLayout
 from chronogan.training.models.conditioning import ConditionInputs, step_mask, with_side_input
+from chronogan.training.models.discriminators import Judgement, discriminator_body, feature_dim, judge
 from chronogan.training.models.graph import GeneratorGraph
 from chronogan.training.models.heads import BlockHead
 from chronogan.training.models.noise import normal_to_uniform
@@ -29,7 +33,8 @@ class TimeGANNetworks(nn.Module):
         self.spec = spec
         self.conditioning = resolve_conditioning(config.conditioning, spec)
         self.noise_dim = config.noise_dim or spec.n_features
-        self.side = ConditionInputs(spec, self.conditioning)
+        self.codes = CodeLayout(config)
+        self.side = ConditionInputs(spec, self.conditioning, self.codes.dim)
         f, h, layers, cell = spec.n_features, config.hidden_dim, config.num_layers, config.cell
         skip = config.skip_connections
         self.static_noise = config.static_noise
@@ -38,8 +43,11 @@ class TimeGANNetworks(nn.Module):
         self.recovery = RNNStack(cell, h, h, f, layers, skip=skip)
         self.generator = RNNStack(cell, noise_inputs + self.side.g_dim, h, h, layers, skip=skip)
         self.supervisor = RNNStack(cell, h, h, h, max(1, layers - 1), skip=skip)
-        self.discriminator = RNNStack(cell, h + self.side.d_dim, h, 1, layers)
-        self.aux_classifier = nn.Linear(h, self.side.aux_dim) if self.side.aux_dim else None
+        began = config.loss == "began"
+        self.discriminator = discriminator_body(began, cell, h, self.side.d_dim, h, layers, bidirectional=False)
+        width = feature_dim(self.discriminator)
+        self.aux_classifier = nn.Linear(width, self.side.aux_dim) if self.side.aux_dim else None
+        self.info_head = nn.Linear(width, self.codes.dim) if self.codes.dim else None
         self.head = BlockHead(spec.layout)
 
     @property
@@ -56,33 +64,28 @@ class TimeGANNetworks(nn.Module):
         """Predicts the next step's latent from the latents so far (output t ~ h at t+1)."""
         return torch.sigmoid(self.supervisor(h))
 
-    def generate_latent(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def generate_latent(
+        self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Generator latents `[B, T, hidden]`. With `static_noise`, step 0's noise is also fed at every
         step: a per-sequence random vector for what stays constant over a sequence (its level), so the
         per-step noise only has to explain the moves (as DoppelGANger separates its noise)."""
-        side = self.side.generator_inputs(cond, lengths)
+        side = self.side.generator_inputs(cond, lengths, codes)
         u = normal_to_uniform(noise)
         if self.static_noise:
             u = torch.cat([u, u[:, :1].expand(-1, u.size(1), -1)], -1)
         return torch.sigmoid(self.generator(with_side_input(u, side)))
 
-    def discriminate(
-        self, h: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Per-step logits `[B, T]` and, for ACGAN, class logits `[B, aux_dim]`."""
+    def discriminate(self, h: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> Judgement:
+        """Per-step logits `[B, T]` (BEGAN: reconstruction errors), features, and the ACGAN / InfoGAN heads."""
         side = self.side.discriminator_inputs(cond, lengths)
-        features = self.discriminator.features(with_side_input(h, side))
-        logits = self.discriminator.linear(features).squeeze(-1)
-        aux = None
-        if self.aux_classifier is not None:
-            mask = step_mask(lengths, h.size(1)).unsqueeze(-1)
-            pooled = (features * mask).sum(1) / mask.sum(1).clamp_min(1.0)
-            aux = self.aux_classifier(pooled)
-        return logits, aux
+        return judge(self.discriminator, h, side, lengths, self.aux_classifier, self.info_head)
 
-    def generate(self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """`noise [B, T, noise_dim]`, `cond [B, C]`, `lengths [B]` -> encoded features `[B, T, F]`."""
-        x = self.recover(self.supervise(self.generate_latent(noise, cond, lengths)))
+    def generate(
+        self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """`noise [B, T, noise_dim]`, `cond [B, C]`, `lengths [B]` (, `codes [B, K]`) -> encoded `[B, T, F]`."""
+        x = self.recover(self.supervise(self.generate_latent(noise, cond, lengths, codes)))
         if self.spec.variable_length:  # zero padding like EncodedData; fixed-length graphs skip `lengths`
             x = x * step_mask(lengths, x.size(1)).unsqueeze(-1)
         return x

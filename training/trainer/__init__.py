@@ -60,7 +60,7 @@ def train_networks(
         # the move, so their state is there too.
         nets = _starting_networks(config, spec, networks).to(device)
         nets.train()
-        loss = adversarial_loss(config.loss)
+        loss = adversarial_loss(config.loss, **loss_constants(config))
         monitor = TrainingMonitor(loss, log)
         sampler = BatchSampler(data, config.batch_size, rng, device)
         model = entry_for_config(config).steps_class()(config, nets, sampler, loss)
@@ -86,6 +86,13 @@ def train_networks(
     # Export, ONNX verification, checkpoints' consumers and sampling all work on a CPU copy.
     nets.to("cpu").eval()
     return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)
+
+
+def loss_constants(config: GANConfig) -> dict[str, float]:
+    """The constructor options of `config.loss` (BEGAN's gamma and lambda_k; the others take none)."""
+    if config.loss == "began":
+        return {"gamma": config.began_gamma, "lambda_k": config.began_lambda_k}
+    return {}
 
 
 def _starting_networks(config: GANConfig, spec: DataSpec, networks: nn.Module | None) -> nn.Module:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from chronogan.training.config import GANConfig
-from chronogan.training.losses import AdversarialLoss
+from chronogan.training.losses import (
+    AdversarialLoss,
+    dragan_penalty,
+    gradient_penalty,
+    info_loss,
+    masked_mean,
+    regression_error,
+    regression_loss,
+)
+from chronogan.training.models.codes import code_layout
 from chronogan.training.trainer.batches import BatchSampler
 from chronogan.training.trainer.ema import WeightAverage
 from torch import nn
@@ -50,12 +59,73 @@ class ModelSteps(ABC):
         return WeightAverage(list(params), decay) if decay else None
 
     def state_dict(self) -> dict[str, Any]:
-        """Model-specific training state beyond networks and optimisers (for checkpoints)."""
-        return {"average": self.average.state_dict() if self.average is not None else None}
+        """Model-specific training state beyond networks and optimisers (for checkpoints), and the loss's own
+        (BEGAN's k_t)."""
+        return {
+            "average": self.average.state_dict() if self.average is not None else None,
+            "loss": self.loss.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if self.average is not None and state.get("average") is not None:
             self.average.load_state_dict(state["average"])
+        self.loss.load_state_dict(state.get("loss") or {})
+
+    # -- what the loss options add, shared by both models -------------------------------------------
+    def regression(self, prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The supervised/reconstruction error `config.supervised_loss` chooses (MSE or MAE)."""
+        return regression_error(self.config.supervised_loss)(prediction, target, mask)
+
+    def regression_term(self, error: torch.Tensor) -> torch.Tensor:
+        """How that error enters a loss: sqrt(MSE) (RMSE) or the MAE itself (see `regression_loss`)."""
+        return regression_loss(self.config.supervised_loss, error)
+
+    def sample_codes(self, batch: int) -> torch.Tensor | None:
+        """InfoGAN codes for a generated batch (None for every other loss)."""
+        codes = code_layout(self.networks)
+        return codes.sample(batch) if codes.dim else None
+
+    def info_term(
+        self, info_logits: torch.Tensor | None, codes: torch.Tensor | None, losses: dict[str, float], key: str
+    ) -> torch.Tensor | None:
+        """`info_weight` * InfoGAN's mutual-information term, logged under `key`; None without codes."""
+        if info_logits is None or codes is None:
+            return None
+        layout = code_layout(self.networks)
+        value = info_loss(info_logits, codes, layout.blocks, layout.n_continuous)
+        losses[key] = value.item()
+        return self.config.info_weight * value
+
+    def penalty(
+        self,
+        critic: Callable[[torch.Tensor], torch.Tensor],
+        real: torch.Tensor,
+        fake: torch.Tensor,
+        mask: torch.Tensor,
+        losses: dict[str, float],
+    ) -> torch.Tensor | None:
+        """The weighted gradient penalty of the loss, logged as "gp": WGAN-GP's on real/fake interpolates,
+        DRAGAN's on perturbed real samples; None for the other losses."""
+        c = self.config
+        if c.loss == "wgan-gp":
+            value, weight = gradient_penalty(critic, real, fake, mask), c.gp_weight  # type: ignore[attr-defined]
+        elif c.loss == "dragan":
+            value, weight = dragan_penalty(critic, real, mask, c.dragan_scale), c.dragan_weight
+        else:
+            return None
+        losses["gp"] = value.item()
+        return weight * value
+
+    def balance(
+        self, real_logits: torch.Tensor, fake_logits: torch.Tensor, mask: torch.Tensor, losses: dict[str, float]
+    ) -> None:
+        """Let the loss update its control variable from this D step's outputs (BEGAN: k_t, M_global)."""
+        if not self.loss.controlled:
+            return
+        with torch.no_grad():
+            real = masked_mean(real_logits.reshape(mask.shape), mask).item()
+            fake = masked_mean(fake_logits.reshape(mask.shape), mask).item()
+        losses.update(self.loss.balance(real, fake))
 
     def finish(self) -> None:
         """Put the averaged weights into the generation path of the networks (end of training)."""

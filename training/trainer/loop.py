@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from chronogan.training.config import GANConfig
 from chronogan.training.models.spec import DataSpec
-from chronogan.training.monitor import TrainingMonitor
+from chronogan.training.monitor import TrainingMonitor, equilibrium_text
 from chronogan.training.trainer import checkpoint
 from chronogan.training.trainer.base import ModelSteps, PhasePlan
 from chronogan.training.trainer.budget import TimeBudget
@@ -161,6 +161,7 @@ class TrainingRun:
             "final_losses": final,
             "loss": self.config.loss,
             "d_equilibrium": self.monitor.loss.equilibrium,
+            "equilibrium": equilibrium_text(self.monitor.loss),
             "warnings": list(self.monitor.warnings),
             "stopped_early_reason": self.stop_reason,
         }

@@ -11,15 +11,17 @@ Phases:
 Loss weights are the reference's (see `TimeGANConfig`): the generator loss is
 adv(fake) + gamma*adv(fake latent) + 100*sqrt(supervised MSE) + 100*moment loss, the embedder loss
 10*sqrt(reconstruction MSE) + 0.1*supervised MSE, the discriminator loss real + fake + gamma*fake latent.
-The sqrt on the MSEs keeps their gradients large once the errors are small. As in the reference each
-phase has its own Adam optimiser.
+The sqrt on the MSEs keeps their gradients large once the errors are small; with `supervised_loss="l1"`
+the MAE takes the MSE's place (and needs no sqrt). As in the reference each phase has its own Adam
+optimiser. The loss options (DRAGAN's penalty, InfoGAN's codes and mutual-information term, BEGAN's
+k_t control) come from `ModelSteps`; BEGAN's autoencoder works on latents like the classifier it replaces.
 """
 
 from __future__ import annotations
 
 import torch
 from chronogan.training.config import TimeGANConfig
-from chronogan.training.losses import acgan_loss, gradient_penalty, masked_mse
+from chronogan.training.losses import acgan_loss
 from chronogan.training.models.timegan import TimeGANNetworks
 from chronogan.training.monitor import batch_diversity
 from chronogan.training.trainer.base import ModelSteps, PhasePlan, StepResult, frozen, update
@@ -38,6 +40,7 @@ class TimeGANSteps(ModelSteps):
         d_params = [
             *n.discriminator.parameters(),
             *(n.aux_classifier.parameters() if n.aux_classifier is not None else []),
+            *(n.info_head.parameters() if n.info_head is not None else []),
         ]
         self.optimizers = {
             "autoencoder": self.adam(autoencoder, c.lr_g),
@@ -66,24 +69,24 @@ class TimeGANSteps(ModelSteps):
             return self._supervised_step()
         return self._joint_step(want_stats)
 
-    def _supervised_mse(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced next-step error: supervise(h)[t] vs h[t+1], over steps where t+1 is valid."""
-        return masked_mse(self.networks.supervise(h)[:, :-1], h[:, 1:], mask[:, 1:])
+    def _supervised_error(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced next-step error (MSE or MAE): supervise(h)[t] vs h[t+1], where t+1 is valid."""
+        return self.regression(self.networks.supervise(h)[:, :-1], h[:, 1:], mask[:, 1:])
 
     def _embedding_step(self) -> StepResult:
         b = self.sampler.sample()
         n = self.networks
-        mse = masked_mse(n.recover(n.embed(b.x)), b.x, b.mask)
-        update(self.optimizers["autoencoder"], self.config.recon_weight * torch.sqrt(mse))
-        return StepResult({"recon": mse.item()})
+        error = self.regression(n.recover(n.embed(b.x)), b.x, b.mask)
+        update(self.optimizers["autoencoder"], self.config.recon_weight * self.regression_term(error))
+        return StepResult({"recon": error.item()})
 
     def _supervised_step(self) -> StepResult:
         b = self.sampler.sample()
         with torch.no_grad():
             h = self.networks.embed(b.x)
-        mse = self._supervised_mse(h, b.mask)
-        update(self.optimizers["supervisor"], mse)
-        return StepResult({"supervised": mse.item()})
+        error = self._supervised_error(h, b.mask)
+        update(self.optimizers["supervisor"], error)
+        return StepResult({"supervised": error.item()})
 
     def _joint_step(self, want_stats: bool) -> StepResult:
         losses: dict[str, float] = {}
@@ -104,25 +107,29 @@ class TimeGANSteps(ModelSteps):
         n, c, adv = self.networks, self.config, self.loss
         with torch.no_grad():
             h = n.embed(b.x)
-        with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier):
-            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
+        with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier, n.info_head):
+            codes = self.sample_codes(b.size)
+            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths, codes)
             h_hat = n.supervise(e_hat)
             x_hat = n.recover(h_hat)
-            y_fake, aux_fake = n.discriminate(h_hat, b.cond, b.lengths)
-            y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
-            g_adv = adv.g_loss(y_fake, b.mask)
-            g_adv_e = adv.g_loss(y_fake_e, b.mask)
-            g_sup = self._supervised_mse(h, b.mask)
+            fake = n.discriminate(h_hat, b.cond, b.lengths)
+            fake_e = n.discriminate(e_hat, b.cond, b.lengths)
+            g_adv = adv.g_loss(fake.logits, b.mask)
+            g_adv_e = adv.g_loss(fake_e.logits, b.mask)
+            g_sup = self._supervised_error(h, b.mask)
             loss = (
                 g_adv
                 + c.gamma * g_adv_e
-                + c.supervised_weight * torch.sqrt(g_sup)
+                + c.supervised_weight * self.regression_term(g_sup)
                 + statistics_loss(c, x_hat, b.x, b.mask, losses)
             )
-            if aux_fake is not None:
-                g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
+            if fake.aux is not None:
+                g_aux = acgan_loss(fake.aux, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux
                 losses["aux_fake"] = g_aux.item()
+            info = self.info_term(fake.info, codes, losses, "info_g")
+            if info is not None:
+                loss = loss + info
             update(self.optimizers["generator"], loss)
         losses.update(g_adv=g_adv.item(), g_adv_latent=g_adv_e.item(), g_supervised=g_sup.item())
         return x_hat
@@ -131,36 +138,44 @@ class TimeGANSteps(ModelSteps):
         n, c = self.networks, self.config
         with frozen(n.supervisor):
             h = n.embed(b.x)
-            recon = masked_mse(n.recover(h), b.x, b.mask)
-            sup = self._supervised_mse(h, b.mask)
-            update(self.optimizers["embedder"], c.recon_weight * torch.sqrt(recon) + c.embed_supervised_weight * sup)
+            recon = self.regression(n.recover(h), b.x, b.mask)
+            sup = self._supervised_error(h, b.mask)
+            update(
+                self.optimizers["embedder"],
+                c.recon_weight * self.regression_term(recon) + c.embed_supervised_weight * sup,
+            )
         losses["recon"] = recon.item()
 
     def _discriminator_update(self, b: Batch, losses: dict[str, float]) -> None:
         n, c, adv = self.networks, self.config, self.loss
         with torch.no_grad():
             h = n.embed(b.x)
-            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
+            codes = self.sample_codes(b.size)
+            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths, codes)
             h_hat = n.supervise(e_hat)
-        y_real, aux_real = n.discriminate(h, b.cond, b.lengths)
-        y_fake, _ = n.discriminate(h_hat, b.cond, b.lengths)
-        y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
-        real = adv.d_term(y_real, b.mask, True)
-        fake = adv.d_term(y_fake, b.mask, False)
+        judged_real = n.discriminate(h, b.cond, b.lengths)
+        judged_fake = n.discriminate(h_hat, b.cond, b.lengths)
+        y_fake_e = n.discriminate(e_hat, b.cond, b.lengths).logits
+        real = adv.d_term(judged_real.logits, b.mask, True)
+        fake = adv.d_term(judged_fake.logits, b.mask, False)
         fake_e = adv.d_term(y_fake_e, b.mask, False)
         d_loss = real + fake + c.gamma * fake_e
         value = d_loss.item()
         losses["d"] = (real.item() + fake.item() + fake_e.item()) / 3.0
-        # The reference only trains D while its loss > 0.15 (D not yet winning); a WGAN critic's loss
-        # is unbounded below, so there the critic is always trained.
+        # The reference only trains D while its loss > 0.15 (D not yet winning); a WGAN critic's or BEGAN's
+        # loss is not bounded below, so there the discriminator is always trained.
         if not adv.bounded_below or value > c.d_threshold:
             total = d_loss
-            if aux_real is not None:
-                d_aux = acgan_loss(aux_real, b.cond, n.side.aux_blocks)
+            if judged_real.aux is not None:
+                d_aux = acgan_loss(judged_real.aux, b.cond, n.side.aux_blocks)
                 total = total + d_aux
                 losses["aux_real"] = d_aux.item()
-            if c.loss == "wgan-gp":
-                gp = gradient_penalty(lambda v: n.discriminate(v, b.cond, b.lengths)[0], h, h_hat, b.mask)
-                total = total + c.gp_weight * gp
-                losses["gp"] = gp.item()
+            critic = lambda v: n.discriminate(v, b.cond, b.lengths).logits  # noqa: E731
+            for extra in (
+                self.info_term(judged_fake.info, codes, losses, "info_d"),
+                self.penalty(critic, h, h_hat, b.mask, losses),
+            ):
+                if extra is not None:
+                    total = total + extra
             update(self.optimizers["discriminator"], total)
+        self.balance(judged_real.logits, judged_fake.logits, b.mask, losses)

@@ -30,9 +30,16 @@ def create_batch(
 ) -> JobOut:
     model = services.registry.get(name, body.version)
     version = model.manifest.version
-    # Planning checks n/context/seq_len/start against the manifest, so a bad request is a 422 here, not a
-    # failed job later, and fixes the seed the job will use.
-    plan = model.plan(body.n_sequences, seed=body.seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    # Planning checks n/context/codes/seq_len/start against the manifest, so a bad request is a 422 here, not
+    # a failed job later, and fixes the seed the job will use.
+    plan = model.plan(
+        body.n_sequences,
+        seed=body.seed,
+        seq_len=body.seq_len,
+        context=body.context,
+        start=body.start,
+        codes=body.codes,
+    )
     seed = plan.seed
     params = {**body.model_dump(exclude_none=True), "model": name, "version": version, "seed": seed}
     job = services.jobs.enqueue("batch", params, model=name)

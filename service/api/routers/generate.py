@@ -61,8 +61,15 @@ def generate(
     model = services.registry.get(name, body.version)
     version = model.manifest.version
     annotate(request, version=version, n_sequences=body.n_sequences, format=fmt)
-    # Bad context/seq_len/start are a 422 here, before any byte of a (possibly streamed) 200 is sent.
-    plan = model.plan(body.n_sequences, seed=body.seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    # Bad context/codes/seq_len/start are a 422 here, before any byte of a (possibly streamed) 200 is sent.
+    plan = model.plan(
+        body.n_sequences,
+        seed=body.seed,
+        seq_len=body.seq_len,
+        context=body.context,
+        start=body.start,
+        codes=body.codes,
+    )
     seed = plan.seed
     annotate(request, seed=seed)
     headers = {SEED_HEADER: str(seed), VERSION_HEADER: version}

@@ -91,4 +91,5 @@ def model_detail(services: Services, name: str) -> ModelDetail:
             ColumnOut(name=c.name, kind=c.kind, is_context=c.is_context, categories=c.categories)
             for c in schema.columns
         ]
+        detail.codes = list(shown.graph.codes)
     return detail

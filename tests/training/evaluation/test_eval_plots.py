@@ -39,8 +39,24 @@ def test_loss_curves_and_summary() -> None:
     assert "tail_gap_from_equilibrium" not in summary["phases"]["joint"]["g_loss"]
 
 
+def test_began_history_reports_m_global_instead_of_an_equilibrium() -> None:
+    history = [{"phase": "joint", "step": i, "d": 0.01, "m_global": 0.5 - i / 100, "began_k": 0.01} for i in range(20)]
+    summary = history_summary(history, equilibrium="began")
+    assert summary["equilibrium"] is None
+    assert summary["m_global"]["last"] == pytest.approx(0.31) and summary["m_global"]["tail_mean"] < 0.33
+    assert "tail_gap_from_equilibrium" not in summary["phases"]["joint"]["d"]
+    assert loss_curves(history, equilibrium="began").startswith(PNG)
+    assert "m_global" not in history_summary([{"phase": "joint", "step": 1, "d": 0.7}], equilibrium="bce")
+
+
 def test_equilibrium_and_discriminator_keys() -> None:
     assert resolve_equilibrium("bce") == np.log(2) and resolve_equilibrium(1.386) == 1.386
     assert resolve_equilibrium(None) is None
+    # every trainer loss: its own equilibrium, or none (BEGAN)
+    assert resolve_equilibrium("dragan") == resolve_equilibrium("infogan") == np.log(2)
+    assert resolve_equilibrium("hinge") == 1.0 and resolve_equilibrium("wgan-gp") == 0.0
+    assert resolve_equilibrium("began") is None
+    with pytest.raises(Exception, match="unknown equilibrium"):
+        resolve_equilibrium("minimax")
     assert all(map(is_discriminator_key, ["d_loss", "loss_d", "D", "disc", "discriminator_loss"]))
     assert not any(map(is_discriminator_key, ["g_loss", "e_loss", "dropout"]))

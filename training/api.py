@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chronogan.training.config import CONFIG_CLASSES, GANConfig
+from chronogan.training.data.holdout import check_fraction
 from chronogan.training.data.options import SchemaOptions
 
 from chronogan.artifacts.errors import UserInputError
@@ -23,7 +24,7 @@ from chronogan.artifacts.store import ModelStore, validate_model_name
 
 SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
 CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
-RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
+RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate", "holdout"}
 
 
 @dataclass
@@ -34,6 +35,7 @@ class TrainRequest:
     mode: str = "fresh"
     promote: bool = False
     evaluate: bool = True
+    holdout: float | None = None
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> TrainRequest:
@@ -75,6 +77,7 @@ class TrainRequest:
             mode=mode,
             promote=bool(options.get("promote", False)),
             evaluate=bool(options.get("evaluate", True)),
+            holdout=None if options.get("holdout") is None else check_fraction(options["holdout"]),
         )
         request.build_config()  # fail early on bad config values
         return request
@@ -134,8 +137,13 @@ def train_version(
                 ) from exc
             warm = load(model_store.version_dir(name, active))
         model: SyntheticSeriesModel = _model_class(request.model_type)(config)
+        data, held, holdout = _training_part(Path(path), request, config)
+        if holdout is not None:
+            from chronogan.training.data.io import file_fingerprint
+
+            model.data_fingerprint = file_fingerprint(Path(path))
         model.fit(
-            Path(path),
+            data,
             request.schema,
             progress=progress,
             warm_start=warm,
@@ -144,8 +152,10 @@ def train_version(
             checkpoint_dir=checkpoint_dir,
             resume=resume,
         )
-        if request.evaluate:
-            model.metrics = quick_metrics(model, Path(path), request.schema)
+        if request.evaluate:  # against the held-out part when there is one: data the model never saw
+            model.metrics = quick_metrics(model, Path(path) if held is None else held, request.schema)
+        if holdout is not None:
+            model.metrics = {**model.metrics, "holdout": holdout}
         with model_store.staging() as staged:
             version = model_store.next_version(name)
             model.save(staged, name=name, version=version)
@@ -157,13 +167,25 @@ def train_version(
     return version, model.metrics
 
 
+def _training_part(path: Path, request: TrainRequest, config: GANConfig) -> tuple[Any, Any, dict[str, Any] | None]:
+    """(what to train on, the held-out rows or None, the holdout's identity for the manifest or None)."""
+    if request.holdout is None:
+        return path, None, None
+    from chronogan.training.data.holdout import split_holdout
+    from chronogan.training.data.io import read_table
+
+    options = SchemaOptions.from_dict({**request.schema.to_dict(), "seq_len": config.seq_len})
+    train, held, spec = split_holdout(read_table(path), options, request.holdout, seed=config.seed)
+    return train, held, spec.to_dict()
+
+
 def _model_class(model_type: str) -> type:
     from chronogan.training.estimator import CRNNGAN, TimeGAN
 
     return {"timegan": TimeGAN, "crnngan": CRNNGAN}[model_type]
 
 
-def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:
+def quick_metrics(model: Any, path: Any, schema_options: SchemaOptions) -> dict[str, Any]:
     """A quick discriminative score of the fitted model against its training data, stored in the manifest
     (the service shows it and the retrain quality gate compares it)."""
     from chronogan.training.quality import quick_discriminative

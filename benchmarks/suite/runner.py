@@ -44,7 +44,7 @@ def run_one(
     """The chronogan row for `data` (and the reference peer's, when asked and the set is fixed-length)."""
     from chronogan.training import CRNNGAN, SchemaOptions, TimeGAN
     from chronogan.training.config import config_from_dict
-    from chronogan.training.evaluation.holdout import split_holdout
+    from chronogan.training.data.holdout import split_holdout
     from chronogan.training.quality import encode_real, encode_synthetic
 
     from chronogan.artifacts.runtime import LoadedModel

@@ -39,9 +39,11 @@ def run_one(
     steps_scale: float,
     settings: dict[str, Any],
     reference: str | None = None,
+    reference_only: bool = False,
     log=print,
 ) -> list[dict[str, Any]]:
-    """The chronogan row for `data` (and the reference peer's, when asked and the set is fixed-length)."""
+    """The chronogan row for `data` (and the reference peer's, when asked and the set is fixed-length).
+    `reference_only`: the peer's row alone, on the same split and encoding (no chronogan training)."""
     from chronogan.training import CRNNGAN, SchemaOptions, TimeGAN
     from chronogan.training.config import config_from_dict
     from chronogan.training.data.holdout import split_holdout
@@ -53,17 +55,23 @@ def run_one(
     options = SchemaOptions(**data.options)
     train_df, held_df, spec = split_holdout(df, options, HOLDOUT, seed=seed)
     config = config_from_dict({**settings, **data.shape, "max_minutes": minutes, "seed": seed})
-    estimator = TimeGAN(config) if config.model_type == "timegan" else CRNNGAN(config)  # type: ignore[arg-type]
-    t0 = time.perf_counter()
-    model = estimator.fit(train_df, SchemaOptions(**data.options), progress=False, log=lambda _m: None)
-    train_wall = time.perf_counter() - t0
-    with tempfile.TemporaryDirectory() as tmp:
-        model.save(Path(tmp) / "v1", name=data.name)
-        served = LoadedModel.load(Path(tmp) / "v1")
-    schema = served.schema
+    if reference_only:
+        if not data.fixed_length:
+            return []
+        from chronogan.training.data.infer import prepare_table
+
+        shaped = {"seq_len": config.seq_len, "stride": config.stride, "max_seq_len": config.max_seq_len}
+        schema = prepare_table(train_df, SchemaOptions(**data.options, **shaped)).schema
+    else:
+        estimator = TimeGAN(config) if config.model_type == "timegan" else CRNNGAN(config)  # type: ignore[arg-type]
+        t0 = time.perf_counter()
+        model = estimator.fit(train_df, SchemaOptions(**data.options), progress=False, log=lambda _m: None)
+        train_wall = time.perf_counter() - t0
+        with tempfile.TemporaryDirectory() as tmp:
+            model.save(Path(tmp) / "v1", name=data.name)
+            served = LoadedModel.load(Path(tmp) / "v1")
+        schema = served.schema
     train, held = encode_real(train_df, schema), encode_real(held_df, schema)
-    synth = encode_synthetic(served.generate(held.n_sequences, seed=seed + 1), schema)
-    arrays = _in_scale(data, schema, train.x, held.x, synth.x)
     reps = repeats or default_repeats(held.n_sequences)
     common = {
         "dataset": data.name,
@@ -76,26 +84,30 @@ def run_one(
         "channels": int(held.x.shape[2]),
         "budget_minutes": minutes,
     }
-    t1 = time.perf_counter()
-    scores = score(
-        arrays[1], held.lengths, arrays[2], synth.lengths, arrays[0], train.lengths,
-        repeats=reps, steps_scale=steps_scale, seed=seed,
-    )  # fmt: skip
-    steps = model.summary.get("steps") or {}
-    rows = [
-        {
-            **common,
-            "model": f"chronogan {config.model_type}",
-            "config": config.to_dict(),
-            "iterations": int(sum(steps.values())),
-            "steps": steps,
-            "train_wall_s": train_wall,
-            "eval_wall_s": time.perf_counter() - t1,
-            **scores,
-        }
-    ]
-    log(render(rows, summary=False))
-    if reference == "dgan" and data.fixed_length:
+    rows: list[dict[str, Any]] = []
+    if not reference_only:
+        synth = encode_synthetic(served.generate(held.n_sequences, seed=seed + 1), schema)
+        arrays = _in_scale(data, schema, train.x, held.x, synth.x)
+        t1 = time.perf_counter()
+        scores = score(
+            arrays[1], held.lengths, arrays[2], synth.lengths, arrays[0], train.lengths,
+            repeats=reps, steps_scale=steps_scale, seed=seed,
+        )  # fmt: skip
+        steps = model.summary.get("steps") or {}
+        rows.append(
+            {
+                **common,
+                "model": f"chronogan {config.model_type}",
+                "config": config.to_dict(),
+                "iterations": int(sum(steps.values())),
+                "steps": steps,
+                "train_wall_s": train_wall,
+                "eval_wall_s": time.perf_counter() - t1,
+                **scores,
+            }
+        )
+        log(render(rows, summary=False))
+    if (reference == "dgan" or reference_only) and data.fixed_length:
         from .dgan import fit_generate
 
         t2 = time.perf_counter()
@@ -134,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", choices=["timegan", "crnngan"], default="timegan", help="its default config")
     parser.add_argument("--config", type=Path, default=None, help="a config JSON (with model_type) instead of --model")
     parser.add_argument("--reference", choices=["dgan"], default=None, help="also run a peer on the fixed-length sets")
+    parser.add_argument("--reference-only", action="store_true", help="the peer's rows alone (fixed-length sets)")
     parser.add_argument("--label", default=None, help="result file suffix (default: a UTC timestamp)")
     parser.add_argument("--out-dir", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
@@ -144,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
             run_one(
                 data, minutes=args.minutes, seed=args.seed, repeats=args.repeats,
                 steps_scale=args.eval_steps_scale, settings=settings, reference=args.reference,
+                reference_only=args.reference_only,
             )
         )  # fmt: skip
     label = args.label or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

@@ -43,11 +43,13 @@ def render(rows: list[dict[str, Any]], *, summary: bool) -> str:
             disc = np.array([r["discriminative"]["mean"] for r in mine])
             ratios = np.array([ratio(r) for r in mine])
             worst = mine[int(disc.argmax())]
-            blank = " |" * (len(COLUMNS) - 5)
+            blank = " |" * (len(COLUMNS) - 4)  # the cells after disc/floor, each closed by its " |"
+            worst_ratio = mine[int(ratios.argmax())]
             lines.append(
                 f"| **median** ({len(mine)} sets) | {model} | {np.median(disc):.3f} | | {np.median(ratios):.1f}×{blank}"
             )
             lines.append(
-                f"| **worst** ({worst['dataset']}) | {model} | {disc.max():.3f} | | {ratios.max():.1f}×{blank}"
+                f"| **worst** (disc: {worst['dataset']}; ratio: {worst_ratio['dataset']}) | {model} "
+                f"| {disc.max():.3f} | | {ratios.max():.1f}×{blank}"
             )
     return "\n".join(lines)

@@ -34,7 +34,11 @@ def test_one_data_set_goes_through_the_whole_suite_pipeline() -> None:
     for key in ("discriminative", "floor", "predictive", "predictive_train_on_real"):
         assert len(row[key]["values"]) == 2 and "se" in row[key]
     table = render([row], summary=True)
-    assert "| tiny | chronogan timegan |" in table and "**median** (1 sets)" in table and "**worst** (tiny)" in table
+    assert (
+        "| tiny | chronogan timegan |" in table
+        and "**median** (1 sets)" in table
+        and "**worst** (disc: tiny; ratio: tiny)" in table
+    )
 
 
 def test_the_command_writes_json_with_its_conditions(tmp_path, monkeypatch, capsys) -> None:

@@ -113,14 +113,9 @@ def autocorrelation_difference(
 def correlation_matrix(seqs: Sequences) -> np.ndarray:
     """float64 [F, F] Pearson correlations over all valid steps; 0 off the diagonal for constant features
     (undefined, and "no linear relation" is the neutral value for a difference)."""
-    v = seqs.valid_values().astype(np.float64)
-    v = v - v.mean(axis=0)
-    std = np.sqrt((v**2).mean(axis=0))
-    safe = np.where(std > 0, std, 1.0)
-    corr = (v.T @ v / len(v)) / np.outer(safe, safe)
-    corr[(std == 0)[:, None] | (std == 0)[None, :]] = 0.0
+    corr = lagged_correlation_matrix(seqs, 0)
     np.fill_diagonal(corr, 1.0)
-    return np.clip(corr, -1.0, 1.0)
+    return corr
 
 
 def cross_correlation_difference(
@@ -162,14 +157,15 @@ def cross_correlation_difference(
 
 def lagged_correlation_matrix(seqs: Sequences, lag: int) -> np.ndarray:
     """float64 [F, F]: corr(x_i at t, x_j at t + lag) over every pair of valid steps `lag` apart within a
-    sequence (pooled over sequences). Entry (i, j) with i != j is a lead-lag relation between channels."""
+    sequence (pooled over sequences). Entry (i, j) with i != j is a lead-lag relation between channels;
+    0 where a feature is constant (undefined, and "no linear relation" is the neutral value)."""
     t = seqs.seq_len - lag
     if t < 1:
         return np.full((seqs.n_features, seqs.n_features), np.nan)
     both = np.arange(t)[None, :] < (seqs.lengths - lag)[:, None]  # step t and t + lag both valid
     a = seqs.x[:, :t][both].astype(np.float64)
     b = seqs.x[:, lag:][both].astype(np.float64)
-    if len(a) < 2:
+    if len(a) == 0:
         return np.full((seqs.n_features, seqs.n_features), np.nan)
     a, b = a - a.mean(axis=0), b - b.mean(axis=0)
     sa, sb = np.sqrt((a**2).mean(axis=0)), np.sqrt((b**2).mean(axis=0))

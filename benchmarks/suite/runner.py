@@ -44,28 +44,28 @@ def run_one(
 ) -> list[dict[str, Any]]:
     """The chronogan row for `data` (and the reference peer's, when asked and the set is fixed-length).
     `reference_only`: the peer's row alone, on the same split and encoding (no chronogan training)."""
-    from chronogan.training import CRNNGAN, SchemaOptions, TimeGAN
+    from chronogan.training import SchemaOptions
     from chronogan.training.config import config_from_dict
     from chronogan.training.data.holdout import split_holdout
     from chronogan.training.quality import encode_real, encode_synthetic
+    from chronogan.training.registry import entry_for_config
 
     from chronogan.artifacts.runtime import LoadedModel
 
     df = data.load()
     options = SchemaOptions(**data.options)
-    train_df, held_df, spec = split_holdout(df, options, HOLDOUT, seed=seed)
     config = config_from_dict({**settings, **data.shape, "max_minutes": minutes, "seed": seed})
+    train_df, held_df, spec = split_holdout(df, options, HOLDOUT, seq_len=config.seq_len, seed=seed)
     if reference_only:
         if not data.fixed_length:
             return []
         from chronogan.training.data.infer import prepare_table
 
-        shaped = {"seq_len": config.seq_len, "stride": config.stride, "max_seq_len": config.max_seq_len}
-        schema = prepare_table(train_df, SchemaOptions(**data.options, **shaped)).schema
+        schema = prepare_table(train_df, options, config.sequence_shape()).schema
     else:
-        estimator = TimeGAN(config) if config.model_type == "timegan" else CRNNGAN(config)  # type: ignore[arg-type]
+        estimator = entry_for_config(config).estimator_class()(config)
         t0 = time.perf_counter()
-        model = estimator.fit(train_df, SchemaOptions(**data.options), progress=False, log=lambda _m: None)
+        model = estimator.fit(train_df, options, progress=False, log=lambda _m: None)
         train_wall = time.perf_counter() - t0
         with tempfile.TemporaryDirectory() as tmp:
             model.save(Path(tmp) / "v1", name=data.name)

@@ -2,8 +2,8 @@
 
 Synthetic data comes from the served artifact (onnxruntime), so the report describes exactly what the
 service returns; `--synthetic FILE` scores a file written earlier by `chronogan generate` (or the API)
-instead. The headline scores are also written into the version's manifest (`metrics.evaluation`), which
-the service shows.
+instead. The headline scores are also recorded beside the version (`<version>/evaluation/latest.json`; the
+published manifest is never rewritten), and `chronogan models` and the service show them.
 
 A model trained with `chronogan train --holdout FRACTION` recorded which part of its file it never saw;
 evaluate then splits `--data` the same way and scores the synthetic data against that part (`--holdout`
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -35,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         help="score this file (e.g. the output of `chronogan generate`) instead of sampling the model; "
-        "its scores are not recorded in the manifest",
+        "its scores are not recorded with the version",
     )
     source.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
     p.add_argument("--seed", type=int, default=0)
@@ -46,7 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="score against the held-out part recorded by `train --holdout` (an error if the model has none); "
         "used by default whenever the model has one",
     )
-    p.add_argument("--no-manifest", action="store_true", help="do not record the scores in the manifest")
+    p.add_argument("--no-manifest", action="store_true", help="do not record the scores with the version")
     add_store(p)
     p.set_defaults(run=run)
 
@@ -56,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise UserInputError("evaluation needs PyTorch: pip install -c constraints.txt 'chronogan[train]'") from None
-    from chronogan.artifacts.manifest import MANIFEST_FILE
+    from chronogan.artifacts.evaluation import write_evaluation
     from chronogan.artifacts.runtime import LoadedModel
     from chronogan.artifacts.store import ModelStore
     from chronogan.training.evaluation.report import build_report
@@ -123,12 +122,8 @@ def run(args: argparse.Namespace) -> int:
     json_out = args.json_out or out.with_suffix(".json")
     out.write_text(html)
     json_out.write_text(json.dumps(metrics, indent=2) + "\n")
-    if not args.no_manifest and args.synthetic is None:  # the manifest records the model's own samples only
-        manifest = model.manifest
-        manifest.metrics = {**manifest.metrics, "evaluation": _headline(metrics)}
-        tmp = folder / f".{MANIFEST_FILE}.tmp"
-        tmp.write_text(manifest.dump_json())
-        os.replace(tmp, folder / MANIFEST_FILE)
+    if not args.no_manifest and args.synthetic is None:  # only the model's own samples describe the version
+        write_evaluation(folder, _headline(metrics))
     for line in summary_lines(metrics):
         print(line)
     print(f"wrote {out} and {json_out}")
@@ -138,12 +133,12 @@ def run(args: argparse.Namespace) -> int:
 def _parts(data: Path, schema, recorded: dict | None):  # type: ignore[no-untyped-def]
     """(training rows, held-out rows) of `data` as the model's recorded holdout says; (data, None) without one."""
     from chronogan.training.data.holdout import HoldoutSpec, apply_holdout
+    from chronogan.training.data.infer import options_like
     from chronogan.training.data.io import read_table
-    from chronogan.training.quality import options_from_schema
 
     if not recorded:
         return data, None
-    return apply_holdout(read_table(data), HoldoutSpec.from_dict(recorded), options_from_schema(schema))
+    return apply_holdout(read_table(data), HoldoutSpec.from_dict(recorded), options_like(schema))
 
 
 def summary_lines(metrics: dict) -> list[str]:

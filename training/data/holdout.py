@@ -61,9 +61,10 @@ def check_fraction(fraction: float) -> float:
 
 
 def split_holdout(
-    df: pd.DataFrame, options: SchemaOptions, fraction: float, *, seed: int = 0
+    df: pd.DataFrame, options: SchemaOptions, fraction: float, *, seq_len: int, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame, HoldoutSpec]:
-    """(training rows, held-out rows, identity). Row order within each part is the table's own."""
+    """(training rows, held-out rows, identity). Row order within each part is the table's own. `seq_len`
+    (the config's window length) is the fewest rows each side of a single series needs."""
     fraction = check_fraction(fraction)
     key = options.sequence_key
     if key is not None:
@@ -83,10 +84,10 @@ def split_holdout(
     else:
         ordered, time_name = _time_order(df, options)
         first = len(df) - int(round(len(df) * fraction))
-        if len(df) - first < options.seq_len or first < options.seq_len:
+        if len(df) - first < seq_len or first < seq_len:
             raise UserInputError(
                 f"holdout {fraction} of {len(df)} rows leaves {len(df) - first} held-out and {first} training rows; "
-                f"each side needs at least seq_len={options.seq_len} rows to make one window",
+                f"each side needs at least seq_len={seq_len} rows to make one window",
                 field="holdout",
             )
         time_from = None

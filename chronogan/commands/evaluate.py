@@ -4,6 +4,10 @@ Synthetic data comes from the served artifact (onnxruntime), so the report descr
 service returns; `--synthetic FILE` scores a file written earlier by `chronogan generate` (or the API)
 instead. The headline scores are also recorded beside the version (`<version>/evaluation/latest.json`; the
 published manifest is never rewritten), and `chronogan models` and the service show them.
+
+A model trained with `chronogan train --holdout FRACTION` recorded which part of its file it never saw;
+evaluate then splits `--data` the same way and scores the synthetic data against that part (`--holdout`
+insists on it). Every score is printed beside its real-vs-real floor: the same classifier on two real sets.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from chronogan.artifacts.errors import UserInputError
+from chronogan.artifacts.schema import TableSchema
 from chronogan.commands.common import add_store, store_of
 
 
@@ -35,6 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="fewer classifier steps and repeats (minutes -> seconds)")
+    p.add_argument(
+        "--holdout",
+        action="store_true",
+        help="score against the held-out part recorded by `train --holdout` (an error if the model has none); "
+        "used by default whenever the model has one",
+    )
     p.add_argument("--no-manifest", action="store_true", help="do not record the scores with the version")
     add_store(p)
     p.set_defaults(run=run)
@@ -64,16 +76,28 @@ def run(args: argparse.Namespace) -> int:
     folder = store.version_dir(args.name, version)
     model = LoadedModel.load(folder)
     schema = model.schema
-    real = encode_real(args.data, schema)
+    recorded = model.manifest.metrics.get("holdout")
+    if args.holdout and not recorded:
+        raise UserInputError(
+            f"{args.name} {version} was trained without a holdout; retrain with `chronogan train --holdout 0.2` "
+            "or evaluate without --holdout",
+            field="holdout",
+        )
+    train_part, held_part = _parts(args.data, schema, recorded)
+    real = encode_real(train_part, schema)
+    held = None if held_part is None else encode_real(held_part, schema)
+    scored = real if held is None else held
     if args.synthetic is not None:
         table = synthetic_table(args.synthetic, schema)
     else:
-        table = model.generate(args.n or real.n_sequences, seed=args.seed)
+        table = model.generate(args.n or scored.n_sequences, seed=args.seed)
     synth = encode_synthetic(table, schema)
     history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else None
     loss = model.manifest.config.get("loss", "bce")
+    against = "training" if held is None else "held-out"
     print(
-        f"evaluating {args.name} {version}: {real.n_sequences} real vs {synth.n_sequences} synthetic sequences",
+        f"evaluating {args.name} {version}: {scored.n_sequences} {against} real vs {synth.n_sequences} synthetic "
+        "sequences",
         file=sys.stderr,
     )
 
@@ -88,11 +112,13 @@ def run(args: argparse.Namespace) -> int:
             equilibrium=loss,  # every trainer loss name resolves to its equilibrium (None for began)
             quick=args.quick,
             seed=args.seed,
-            real_table=real_table_for(args.data, schema),
+            real_table=real_table_for(train_part if held_part is None else held_part, schema),
             synth_table=table,
             categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
             missing_columns=[c.name for c in schema.columns if c.is_numeric],
             title=f"chronogan fidelity report: {args.name} {version}",
+            holdout=None if held is None else held.x,
+            lengths_holdout=None if held is None else held.lengths,
         )
     out = args.out or Path(f"{args.name}-{version}-report.html")
     json_out = args.json_out or out.with_suffix(".json")
@@ -100,18 +126,53 @@ def run(args: argparse.Namespace) -> int:
     json_out.write_text(json.dumps(metrics, indent=2) + "\n")
     if not args.no_manifest and args.synthetic is None:  # only the model's own samples describe the version
         write_evaluation(folder, _headline(metrics))
-    disc, pred = metrics.get("disc") or {}, metrics.get("pred") or {}
-    print(
-        f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "
-        f"predictive {pred.get('mean', float('nan')):.3f} ± {pred.get('std', float('nan')):.3f}"
-    )
+    for line in summary_lines(metrics):
+        print(line)
     print(f"wrote {out} and {json_out}")
     return 0
+
+
+def _parts(data: Path, schema: TableSchema, recorded: dict | None) -> tuple[Any, Any]:
+    """(training rows, held-out rows) of `data` as the model's recorded holdout says; (data, None) without one."""
+    from chronogan.training.data.holdout import HoldoutSpec, apply_holdout
+    from chronogan.training.data.infer import options_like
+    from chronogan.training.data.io import read_table
+
+    if not recorded:
+        return data, None
+    return apply_holdout(read_table(data), HoldoutSpec.from_dict(recorded), options_like(schema))
+
+
+def summary_lines(metrics: dict) -> list[str]:
+    """The scores as printed: each with its standard error and the real-vs-real floor beside it."""
+    nan = float("nan")
+    disc, floor = metrics.get("disc") or {}, metrics.get("disc_floor") or {}
+    pred, trtr = metrics.get("pred") or {}, metrics.get("predictive_train_on_real") or {}
+    floor_text = (
+        f"real-vs-real floor {floor.get('mean', nan):.3f} ± {floor.get('se', nan):.3f} ({floor.get('kind')})"
+        if floor
+        else "no real-vs-real floor (too few real sequences)"
+    )
+    lines = [
+        f"discriminative {disc.get('mean', nan):.3f} ± {disc.get('se', nan):.3f} against the "
+        f"{metrics.get('disc_against', 'real data')}; {floor_text}; ± is the standard error over "
+        f"{disc.get('repeats', 0)} repeats"
+    ]
+    if pred:
+        lines.append(
+            f"predictive {pred.get('mean', nan):.3f} ± {pred.get('se', nan):.3f}; "
+            f"train-on-real floor {trtr.get('mean', nan):.3f} ± {trtr.get('se', nan):.3f}"
+        )
+    if metrics.get("disc_against") == "training data":
+        lines.append("note: scored against the training data; train with --holdout 0.2 to score against unseen data")
+    return lines
 
 
 def _headline(metrics: dict) -> dict:
     keep = {
         "disc": "discriminative",
+        "disc_floor": "discriminative_floor",
+        "disc_against": "discriminative_against",
         "pred": "predictive",
         "predictive_train_on_real": "predictive_train_on_real",
         "protocol": "protocol",

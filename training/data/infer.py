@@ -502,11 +502,9 @@ def _context_statistics(df: pd.DataFrame, specs: list[ColumnSpec], seq_starts: l
     return combos
 
 
-def prepare_like(raw: pd.DataFrame, schema: TableSchema) -> PreparedTable:
-    """Other data (real data to score a model against) prepared with a trained model's decisions: the same
-    column kinds, key, time column, context columns and sequence shape, and the model's own schema (its
-    scaling and categories, not the data's)."""
-    options = SchemaOptions(
+def options_like(schema: TableSchema) -> SchemaOptions:
+    """The column overrides that make inference reproduce a trained model's column decisions."""
+    return SchemaOptions(
         sequence_key=schema.sequence_key,
         time_column=schema.time.column if schema.time else None,
         categorical=[c.name for c in schema.columns if c.kind == "categorical"],
@@ -514,6 +512,13 @@ def prepare_like(raw: pd.DataFrame, schema: TableSchema) -> PreparedTable:
         context=[c.name for c in schema.context_columns],
         ignore=list(schema.ignored),
     )
+
+
+def prepare_like(raw: pd.DataFrame, schema: TableSchema) -> PreparedTable:
+    """Other data (real data to score a model against) prepared with a trained model's decisions: the same
+    column kinds, key, time column, context columns and sequence shape, and the model's own schema (its
+    scaling and categories, not the data's)."""
+    options = options_like(schema)
     # Cutting at the longest training sequence gives the training spans: that length is max_seq_len when
     # entities were cut, and no entity was longer otherwise.
     shape = SequenceShape(seq_len=schema.seq_len, stride=schema.stride or 1, max_seq_len=max(schema.lengths.max_len, 1))

@@ -47,7 +47,9 @@ class GANConfig:
     `moment_weight` batch mean/std per step and feature (TimeGAN's moment loss, weight 100 as in its
     reference), `diff_moment_weight` the same for step-to-step changes, `within_std_weight` each
     sequence's std over time, `change_corr_weight` the correlation matrix of consecutive changes,
-    `acf_weight` each feature's autocorrelation at lags 1..min(T/2, 32).
+    `acf_weight` each feature's autocorrelation at lags 1..min(T/2, 32), `cross_corr_weight` the
+    correlation matrix between features (values pooled over steps), `context_weight` the covariance of each
+    sequence's mean with its condition vector and length (so levels follow the context).
     """
 
     model_type: ClassVar[str] = ""
@@ -77,6 +79,8 @@ class GANConfig:
     within_std_weight: float = 100.0
     change_corr_weight: float = 0.0
     acf_weight: float = 0.0
+    cross_corr_weight: float = 0.0
+    context_weight: float = 0.0
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
@@ -116,7 +120,16 @@ class GANConfig:
         )
         _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
         _non_negative(
-            self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight", "acf_weight")
+            self,
+            (
+                "moment_weight",
+                "diff_moment_weight",
+                "within_std_weight",
+                "change_corr_weight",
+                "acf_weight",
+                "cross_corr_weight",
+                "context_weight",
+            ),
         )
         _bools(self, ("static_noise",))
         _require(

@@ -16,6 +16,7 @@ import pandas as pd
 from chronogan.training.data.options import SchemaOptions
 from pandas.tseries.frequencies import to_offset
 
+from chronogan.artifacts.conditions import observed_context_rows
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.schema import ColumnSpec, ContextCombo, LengthSpec, TableSchema, TimeSpec
 
@@ -410,6 +411,7 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         )
 
     combos: list[ContextCombo] = []
+    rows: list[ContextCombo] = []
     contexts = [s for s in specs if s.is_context]
     if contexts:
         firsts = df.iloc[seq_starts]
@@ -423,6 +425,7 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         for spec in contexts:
             if spec.is_numeric:
                 spec.quantiles = np.quantile(firsts[spec.name].to_numpy(float), np.linspace(0, 1, 21)).tolist()
+        rows = observed_context_rows(firsts, contexts)
 
     schema = TableSchema(
         layout="entities" if key else "windows",
@@ -436,6 +439,7 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         lengths=lengths,
         ignored=list(options.ignore),
         context_combos=combos,
+        context_rows=rows,
         n_rows=len(df),
         n_sequences=len(spans),
     )

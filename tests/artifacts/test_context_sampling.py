@@ -18,7 +18,7 @@ def _entities(n: int = 60, seed: int = 0) -> pd.DataFrame:
         # capacity depends on the region: the pair (south, 5.0) never occurs
         capacity = float(rng.choice([5.0, 7.5]) if region == "north" else rng.choice([10.0, 15.0]))
         size = float(rng.uniform(0, 1000))  # continuous: every entity has its own value
-        for t in range(5):
+        for _ in range(5):
             rows.append({"id": i, "region": region, "capacity": capacity, "size": size, "v": rng.normal()})
     return pd.DataFrame(rows)
 

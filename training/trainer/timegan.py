@@ -70,17 +70,6 @@ class TimeGANSteps(ModelSteps):
         """Teacher-forced next-step error: supervise(h)[t] vs h[t+1], over steps where t+1 is valid."""
         return masked_mse(self.networks.supervise(h)[:, :-1], h[:, 1:], mask[:, 1:])
 
-    def _discriminate_all(
-        self, b: Batch, *latents: torch.Tensor
-    ) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor | None, ...]]:
-        """The discriminator on several latent batches of the same sequences in one call: on CPU these
-        small recurrent layers cost per step and op, not per row, so one call on 3B rows takes little
-        longer than one on B (measured: docs/TRAINING.md). Returns the per-step logits and the ACGAN
-        class logits of each input, in order."""
-        k = len(latents)
-        logits, aux = self.networks.discriminate(torch.cat(latents), b.cond.repeat(k, 1), b.lengths.repeat(k))
-        return logits.chunk(k), (aux.chunk(k) if aux is not None else (None,) * k)
-
     def _embedding_step(self) -> StepResult:
         b = self.sampler.sample()
         n = self.networks
@@ -119,7 +108,8 @@ class TimeGANSteps(ModelSteps):
             e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
             h_hat = n.supervise(e_hat)
             x_hat = n.recover(h_hat)
-            (y_fake, y_fake_e), (aux_fake, _) = self._discriminate_all(b, h_hat, e_hat)
+            y_fake, aux_fake = n.discriminate(h_hat, b.cond, b.lengths)
+            y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
             g_adv = adv.g_loss(y_fake, b.mask)
             g_adv_e = adv.g_loss(y_fake_e, b.mask)
             g_sup = self._supervised_mse(h, b.mask)
@@ -127,7 +117,7 @@ class TimeGANSteps(ModelSteps):
                 g_adv
                 + c.gamma * g_adv_e
                 + c.supervised_weight * torch.sqrt(g_sup)
-                + statistics_loss(c, x_hat, b.x, b.mask, losses, n.side.generator_inputs(b.cond, b.lengths))
+                + statistics_loss(c, x_hat, b.x, b.mask, losses)
             )
             if aux_fake is not None:
                 g_aux = acgan_loss(aux_fake, b.cond, n.side.aux_blocks)
@@ -152,7 +142,9 @@ class TimeGANSteps(ModelSteps):
             h = n.embed(b.x)
             e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
             h_hat = n.supervise(e_hat)
-        (y_real, y_fake, y_fake_e), (aux_real, _, _) = self._discriminate_all(b, h, h_hat, e_hat)
+        y_real, aux_real = n.discriminate(h, b.cond, b.lengths)
+        y_fake, _ = n.discriminate(h_hat, b.cond, b.lengths)
+        y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
         real = adv.d_term(y_real, b.mask, True)
         fake = adv.d_term(y_fake, b.mask, False)
         fake_e = adv.d_term(y_fake_e, b.mask, False)

@@ -196,6 +196,8 @@ class TimeGANConfig(GANConfig):
     only stepped while above `d_threshold` (ignored for wgan-gp, whose critic loss is not bounded below).
     `g_steps_per_iter` generator (and embedder) steps per discriminator step, 2 as in the reference.
     `gp_weight` is the WGAN-GP penalty weight (only used with loss="wgan-gp").
+    `output_noise`: the generation path adds per-step noise to the numeric channels' logits with a learned
+    scale per channel (see `TimeGANNetworks.emit`), a direct source of step-to-step roughness.
     """
 
     model_type: ClassVar[str] = "timegan"
@@ -213,6 +215,7 @@ class TimeGANConfig(GANConfig):
     g_steps_per_iter: int = 2
     gp_weight: float = 10.0
     skip_connections: bool = True
+    output_noise: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -228,10 +231,10 @@ class TimeGANConfig(GANConfig):
         _non_negative(
             self, ("gamma", "supervised_weight", "recon_weight", "embed_supervised_weight", "d_threshold", "gp_weight")
         )
-        _bools(self, ("skip_connections",))
+        _bools(self, ("skip_connections", "output_noise"))
 
     def architecture(self) -> dict[str, Any]:
-        return {**super().architecture(), "skip_connections": self.skip_connections}
+        return {**super().architecture(), "skip_connections": self.skip_connections, "output_noise": self.output_noise}
 
 
 @dataclass
@@ -272,7 +275,7 @@ CONFIG_CLASSES: dict[str, type[GANConfig]] = {"timegan": TimeGANConfig, "crnngan
 
 # Fields that change the networks' shapes and were added after artifacts already existed: a saved
 # config.json without them was built without them, so loading it must not switch them on.
-ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False}
+ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False, "output_noise": False}
 
 
 def config_from_saved(data: dict[str, Any]) -> GANConfig:

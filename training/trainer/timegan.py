@@ -43,11 +43,13 @@ class TimeGANSteps(ModelSteps):
             "autoencoder": self.adam(autoencoder, c.lr_g),
             "supervisor": self.adam(list(n.supervisor.parameters()), c.lr_g),
             "embedder": self.adam(autoencoder, c.lr_g),
-            "generator": self.adam([*n.generator.parameters(), *n.supervisor.parameters()], c.lr_g),
+            "generator": self.adam(
+                [*n.generator.parameters(), *n.supervisor.parameters(), *n.emit_parameters()], c.lr_g
+            ),
             "discriminator": self.adam(d_params, c.lr_d),
         }
         self.average = self.average_weights(
-            [*n.generator.parameters(), *n.supervisor.parameters(), *n.recovery.parameters()]
+            [*n.generator.parameters(), *n.supervisor.parameters(), *n.recovery.parameters(), *n.emit_parameters()]
         )
 
     def phases(self) -> list[PhasePlan]:
@@ -105,9 +107,10 @@ class TimeGANSteps(ModelSteps):
         with torch.no_grad():
             h = n.embed(b.x)
         with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier):
-            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths)
+            noise = noise_like(b, n.noise_dim)
+            e_hat = n.generate_latent(noise, b.cond, b.lengths)
             h_hat = n.supervise(e_hat)
-            x_hat = n.recover(h_hat)
+            x_hat = n.emit(h_hat, noise)
             y_fake, aux_fake = n.discriminate(h_hat, b.cond, b.lengths)
             y_fake_e, _ = n.discriminate(e_hat, b.cond, b.lengths)
             g_adv = adv.g_loss(y_fake, b.mask)

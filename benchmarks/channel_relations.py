@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--disc-steps", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--label", default="")
+    parser.add_argument("--stocks-csv", type=Path, default=None, help="stock_data.csv (default: ../shared/data)")
     args = parser.parse_args()
 
     from chronogan.training import SchemaOptions, TimeGAN
@@ -77,7 +78,7 @@ def main() -> None:
             data = sines_table(seed)
             options = SchemaOptions(sequence_key="sample", numeric=[f"f{i}" for i in range(5)])
         else:
-            data, options = STOCKS, SchemaOptions()
+            data, options = args.stocks_csv or STOCKS, SchemaOptions()
         t0 = time.perf_counter()
         config = TimeGANConfig(**{"max_minutes": args.minutes or None, "seed": seed, **overrides})
         model = TimeGAN(config).fit(data, options, progress=False)

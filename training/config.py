@@ -79,8 +79,8 @@ class GANConfig:
     within_std_weight: float = 100.0
     change_corr_weight: float = 0.0
     acf_weight: float = 0.0
-    cross_corr_weight: float = 0.0
-    context_weight: float = 0.0
+    cross_corr_weight: float = 100.0
+    context_weight: float = 100.0
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")

@@ -43,13 +43,6 @@ def correlation_gaps(real: np.ndarray, synth: np.ndarray) -> dict[str, float]:
     }
 
 
-def parse_value(text: str) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", choices=["sines", "stocks"])
@@ -67,6 +60,7 @@ def main() -> None:
     from chronogan.training.evaluation.discriminative import discriminative_score
     from chronogan.training.quality import EVAL_THREADS, encode_real, encode_synthetic
     from chronogan.training.trainer.threads import torch_threads
+    from demo_cues import parse_value
     from fidelity import STOCKS, sines_table
 
     from chronogan.artifacts.runtime import LoadedModel

@@ -234,8 +234,13 @@ def _change_correlation(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     d = x.diff(dim=1)
     pairs = torch.cat([d[:, :-1], d[:, 1:]], -1).flatten(0, 1)  # [B * (T-2), 2F]
     w = mask[:, 2:].reshape(-1, 1)  # d_{t+1} exists where step t+2 is valid (valid steps are a prefix)
+    return _weighted_correlation(pairs, w)
+
+
+def _weighted_correlation(rows: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Correlation matrix of the columns of `rows [N, K]` over rows with weight `w [N, 1]` = 1."""
     n = w.sum().clamp_min(1.0)
-    centred = (pairs - (pairs * w).sum(0) / n) * w
+    centred = (rows - (rows * w).sum(0) / n) * w
     cov = centred.t() @ centred / n
     std = torch.sqrt(torch.diagonal(cov) + 1e-10)
     return cov / (std.unsqueeze(0) * std.unsqueeze(1))
@@ -256,13 +261,7 @@ def cross_correlation_loss(
 
 
 def _pooled_correlation(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    flat = x.flatten(0, 1)
-    w = _feature_mask(mask, x).flatten(0, 1)
-    n = w.sum().clamp_min(1.0)
-    centred = (flat - (flat * w).sum(0) / n) * w
-    cov = centred.t() @ centred / n
-    std = torch.sqrt(torch.diagonal(cov) + 1e-10)
-    return cov / (std.unsqueeze(0) * std.unsqueeze(1))
+    return _weighted_correlation(x.flatten(0, 1), _feature_mask(mask, x).flatten(0, 1))
 
 
 def context_covariance_loss(

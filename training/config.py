@@ -60,7 +60,9 @@ class GANConfig:
     `moment_weight` batch mean/std per step and feature (TimeGAN's moment loss, weight 100 as in its
     reference), `diff_moment_weight` the same for step-to-step changes, `within_std_weight` each
     sequence's std over time, `change_corr_weight` the correlation matrix of consecutive changes,
-    `acf_weight` each feature's autocorrelation at lags 1..min(T/2, 32).
+    `acf_weight` each feature's autocorrelation at lags 1..min(T/2, 32), `cross_corr_weight` the
+    correlation matrix between features (values pooled over steps), `context_weight` the covariance of each
+    sequence's mean with its condition vector and length (so levels follow the context).
     Loss options (`chronogan.training.losses`; each only read by its loss): `supervised_loss` "mse" or
     "l1" for the supervised and reconstruction terms (TimeGAN's supervisor and autoencoder, C-RNN-GAN's
     feature matching). DRAGAN: `dragan_weight` (lambda, 10 in the paper) and `dragan_scale` (C: the
@@ -107,6 +109,8 @@ class GANConfig:
     info_weight: float = 1.0
     began_gamma: float = 0.5
     began_lambda_k: float = 0.001
+    cross_corr_weight: float = 100.0
+    context_weight: float = 100.0
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
@@ -167,7 +171,16 @@ class GANConfig:
         )
         _require(self, "seed", _is_int(self.seed) and self.seed >= 0, "a non-negative integer")
         _non_negative(
-            self, ("moment_weight", "diff_moment_weight", "within_std_weight", "change_corr_weight", "acf_weight")
+            self,
+            (
+                "moment_weight",
+                "diff_moment_weight",
+                "within_std_weight",
+                "change_corr_weight",
+                "acf_weight",
+                "cross_corr_weight",
+                "context_weight",
+            ),
         )
         _bools(self, ("static_noise",))
         _require(
@@ -247,6 +260,8 @@ class TimeGANConfig(GANConfig):
     only stepped while above `d_threshold` (ignored for wgan-gp, whose critic loss is not bounded below).
     `g_steps_per_iter` generator (and embedder) steps per discriminator step, 2 as in the reference.
     `gp_weight` is the WGAN-GP penalty weight (only used with loss="wgan-gp").
+    `output_noise`: the generation path adds per-step noise to the numeric channels' logits with a learned
+    scale per channel (see `TimeGANNetworks.emit`), a direct source of step-to-step roughness.
     """
 
     model_type: ClassVar[str] = "timegan"
@@ -264,6 +279,7 @@ class TimeGANConfig(GANConfig):
     g_steps_per_iter: int = 2
     gp_weight: float = 10.0
     skip_connections: bool = True
+    output_noise: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -279,10 +295,10 @@ class TimeGANConfig(GANConfig):
         _non_negative(
             self, ("gamma", "supervised_weight", "recon_weight", "embed_supervised_weight", "d_threshold", "gp_weight")
         )
-        _bools(self, ("skip_connections",))
+        _bools(self, ("skip_connections", "output_noise"))
 
     def architecture(self) -> dict[str, Any]:
-        return {**super().architecture(), "skip_connections": self.skip_connections}
+        return {**super().architecture(), "skip_connections": self.skip_connections, "output_noise": self.output_noise}
 
 
 @dataclass
@@ -320,7 +336,7 @@ class CRNNGANConfig(GANConfig):
 
 # Fields that change the networks' shapes and were added after artifacts already existed: a saved
 # config.json without them was built without them, so loading it must not switch them on.
-ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False}
+ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False, "output_noise": False}
 
 
 def config_from_saved(data: dict[str, Any]) -> GANConfig:

@@ -29,6 +29,7 @@ from chronogan.training.models.spec import DataSpec
 from chronogan.training.registry import model_type_entry
 from chronogan.training.state_files import load_tree, save_tree
 from chronogan.training.trainer import train_networks
+from chronogan.training.trainer.calibration import calibrate_missing_thresholds
 from torch import nn
 
 from chronogan.artifacts.conditions import cond_dim as schema_cond_dim
@@ -124,6 +125,7 @@ class SyntheticSeriesModel:
             )
         except ValueError as exc:  # config/data mismatches found by the trainer are the user's to fix
             raise UserInputError(str(exc)) from exc
+        calibrate_missing_thresholds(outcome.networks, encoded, prepared.schema, seed=self.config.seed)
         self.schema, self.spec, self.networks = prepared.schema, spec, outcome.networks
         self.history, self.summary = list(outcome.history), dict(outcome.summary)
         self.data_fingerprint = {

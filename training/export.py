@@ -52,6 +52,9 @@ class OutputGraph(nn.Module):
             "miss_index",
             torch.tensor([blocks[(numeric[i].name, "missing")].start for i in with_missing], dtype=torch.long),
         )
+        self.register_buffer(
+            "miss_threshold", torch.tensor([numeric[i].missing_threshold for i in with_missing], dtype=torch.float32)
+        )
         self.cat_slices = [
             (blocks[(c.name, "categorical")].start, blocks[(c.name, "categorical")].end)
             for c in schema.categorical_columns
@@ -82,7 +85,7 @@ class OutputGraph(nn.Module):
         if self.n_numeric:
             values = encoded.index_select(2, self.num_index).to(torch.float64) * self.num_scale + self.num_offset
             if self.has_missing:
-                missing = encoded.index_select(2, self.miss_index) > 0.5
+                missing = encoded.index_select(2, self.miss_index) > self.miss_threshold
                 picked = values.index_select(2, self.miss_cols)
                 nan = torch.full_like(picked, float("nan"))
                 values = values.index_copy(2, self.miss_cols, torch.where(missing, nan, picked))

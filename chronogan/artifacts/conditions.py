@@ -6,13 +6,15 @@ both sides encode contexts identically.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from chronogan.artifacts.errors import UserInputError
-from chronogan.artifacts.schema import ColumnSpec, TableSchema
+from chronogan.artifacts.schema import ColumnSpec, ContextCombo, TableSchema
 
 MAX_GENERATED_LEN = 4096
 
@@ -101,10 +103,110 @@ def validate_context(schema: TableSchema, context: Mapping[str, Any] | None) -> 
     return clean
 
 
+# A numeric context column with more distinct per-entity values than this is stored snapped to its
+# quantile grid in `context_rows`: few-valued columns (a capacity of 5, 7.5, 10 or 15) keep their exact
+# values, while a continuous one does not put any entity's exact value into the artifact.
+EXACT_CONTEXT_VALUES = 32
+
+
+def _label(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def observed_context_rows(firsts: pd.DataFrame, contexts: list[ColumnSpec]) -> list[ContextCombo]:
+    """The observed joint rows of all context columns (one row per sequence in `firsts`), with counts,
+    most frequent first. Numeric columns use their quantiles (set before), so call it after them."""
+    columns: list[list[Any]] = []
+    for spec in contexts:
+        raw = firsts[spec.name]
+        if not spec.is_numeric:
+            columns.append([_label(v) for v in raw])
+            continue
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(float)
+        finite = values[np.isfinite(values)]
+        if len(np.unique(finite)) > EXACT_CONTEXT_VALUES and spec.quantiles:
+            grid = np.asarray(spec.quantiles, dtype=np.float64)
+            values = np.where(np.isfinite(values), grid[np.abs(values[:, None] - grid[None, :]).argmin(1)], values)
+        columns.append([None if not np.isfinite(v) else float(v) for v in values])
+    tally = Counter(zip(*columns, strict=True))
+    return [ContextCombo(values=list(k), count=c) for k, c in sorted(tally.items(), key=lambda kv: -kv[1])]
+
+
+def _matches(spec: ColumnSpec, observed: Any, wanted: Any) -> bool:
+    if spec.is_numeric:
+        return observed is not None and bool(np.isclose(float(observed), float(wanted), rtol=1e-9, atol=1e-12))
+    return observed == wanted or (observed is not None and str(observed) == str(wanted))
+
+
+def _pick_rows(schema: TableSchema, fixed: Mapping[str, Any]) -> list[ContextCombo]:
+    """Observed rows that agree with every fixed value; a numeric value never observed selects the rows
+    nearest to it (in scaled units) among those that agree on the fixed categories."""
+    specs = schema.context_columns
+    rows = schema.context_rows
+    cat_ok = [
+        r
+        for r in rows
+        if all(
+            _matches(s, r.values[i], fixed[s.name]) for i, s in enumerate(specs) if s.name in fixed and not s.is_numeric
+        )
+    ] or rows  # a category combination never seen together: condition on the numeric values only
+    numeric = [(i, s) for i, s in enumerate(specs) if s.name in fixed and s.is_numeric]
+    if not numeric:
+        return cat_ok
+    distance = np.array(
+        [
+            sum(
+                abs(
+                    _scale(s, np.array([r.values[i] if r.values[i] is not None else np.nan]))[0]
+                    - _scale(s, np.array([float(fixed[s.name])]))[0]
+                )
+                for i, s in numeric
+            )
+            for r in cat_ok
+        ],
+        dtype=np.float64,
+    )
+    distance = np.where(np.isnan(distance), np.inf, distance)
+    if not np.isfinite(distance).any():
+        return cat_ok
+    return [r for r, d in zip(cat_ok, distance, strict=True) if d <= distance.min() + 1e-9]
+
+
 def sample_contexts(
     schema: TableSchema, n: int, rng: np.random.Generator, fixed: Mapping[str, Any]
 ) -> dict[str, np.ndarray]:
-    """Draw context values for n sequences: categorical combinations from their observed joint frequencies
+    """Draw context values for n sequences: whole observed rows of context values from their joint
+    frequencies (restricted to those agreeing with the fixed values), so a generated entity only ever has a
+    context that a real one had; fixed values then replace their columns. Artifacts saved before
+    `context_rows` existed draw categorical combinations jointly and numeric values from their quantiles."""
+    specs = schema.context_columns
+    if not specs:
+        return {}
+    if not schema.context_rows:
+        return _sample_contexts_legacy(schema, n, rng, fixed)
+    rows = _pick_rows(schema, fixed)
+    weights = np.array([r.count for r in rows], dtype=np.float64)
+    pick = rng.choice(len(rows), size=n, p=weights / weights.sum())
+    out: dict[str, np.ndarray] = {}
+    for i, spec in enumerate(specs):
+        if spec.name in fixed:
+            value = float(fixed[spec.name]) if spec.is_numeric else fixed[spec.name]
+            out[spec.name] = np.full(n, value, dtype=np.float64 if spec.is_numeric else object)
+        elif spec.is_numeric:
+            out[spec.name] = np.array(
+                [np.nan if rows[j].values[i] is None else float(rows[j].values[i]) for j in pick], dtype=np.float64
+            )
+        else:
+            out[spec.name] = np.array([rows[j].values[i] for j in pick], dtype=object)
+    return out
+
+
+def _sample_contexts_legacy(
+    schema: TableSchema, n: int, rng: np.random.Generator, fixed: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """Artifacts without `context_rows`: categorical combinations from their observed joint frequencies
     (restricted to those matching the fixed values), numeric ones from their quantiles."""
     specs = schema.context_columns
     out: dict[str, np.ndarray] = {}

@@ -32,6 +32,9 @@ class ColumnSpec(BaseModel):
     maximum: float | None = None
     # Fraction of missing cells in training; > 0 means the model has a missing-indicator channel.
     missing_rate: float = 0.0
+    # A generated value is missing where its indicator channel exceeds this (set after training so the
+    # missing rate comes back; 0.5 in artifacts saved before it was calibrated).
+    missing_threshold: float = 0.5
     # Decimal places seen in the input (continuous only), so generated values look like the input's.
     decimals: int | None = None
     # Context numeric columns: quantiles (0, 0.05, ..., 1) of the per-entity values, for sampling.
@@ -91,6 +94,10 @@ class TableSchema(BaseModel):
     ignored: list[str] = []
     # Joint distribution of categorical context columns (in `context_columns` order), for sampling.
     context_combos: list[ContextCombo] = []
+    # Joint distribution of all context columns (in `context_columns` order): the observed rows, numeric
+    # values with many distinct values snapped to their quantile grid (so no entity's exact value is
+    # stored). Empty in artifacts saved before it existed: those sample numeric contexts from quantiles.
+    context_rows: list[ContextCombo] = []
     n_rows: int = 0
     n_sequences: int = 0
 

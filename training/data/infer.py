@@ -16,6 +16,7 @@ import pandas as pd
 from chronogan.training.data.options import SchemaOptions, SequenceShape
 from pandas.tseries.frequencies import to_offset
 
+from chronogan.artifacts.conditions import observed_context_rows
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.schema import ColumnSpec, ContextCombo, LengthSpec, TableSchema, TimeSpec
 
@@ -306,7 +307,7 @@ def prepare_table(
     time_spec = None
     if time_name is not None:
         time_spec = _time_spec(df[time_name], str(raw[time_name].dtype), tz, entity_spans, seq_starts, warnings)
-    combos = _context_statistics(df, specs, seq_starts)
+    combos, context_rows = _context_statistics(df, specs, seq_starts)
     key = options.sequence_key
     schema = TableSchema(
         layout="entities" if key else "windows",
@@ -320,6 +321,7 @@ def prepare_table(
         lengths=lengths,
         ignored=list(options.ignore),
         context_combos=combos,
+        context_rows=context_rows,
         n_rows=len(df),
         n_sequences=len(spans),
     )
@@ -481,12 +483,15 @@ def _time_spec(
     )
 
 
-def _context_statistics(df: pd.DataFrame, specs: list[ColumnSpec], seq_starts: list[int]) -> list[ContextCombo]:
+def _context_statistics(
+    df: pd.DataFrame, specs: list[ColumnSpec], seq_starts: list[int]
+) -> tuple[list[ContextCombo], list[ContextCombo]]:
     """What generation samples contexts from: the observed combinations of categorical context values
-    (most frequent first) and, on each numeric context spec, its quantiles (set in place)."""
+    (most frequent first), on each numeric context spec its quantiles (set in place), and the observed joint
+    rows of all context columns (numeric values snapped to those quantiles, so computed after them)."""
     contexts = [s for s in specs if s.is_context]
     if not contexts:
-        return []
+        return [], []
     firsts = df.iloc[seq_starts]
     combos: list[ContextCombo] = []
     cat_ctx = [s.name for s in contexts if not s.is_numeric]
@@ -499,7 +504,7 @@ def _context_statistics(df: pd.DataFrame, specs: list[ColumnSpec], seq_starts: l
     for spec in contexts:
         if spec.is_numeric:
             spec.quantiles = np.quantile(firsts[spec.name].to_numpy(float), np.linspace(0, 1, 21)).tolist()
-    return combos
+    return combos, observed_context_rows(firsts, contexts)
 
 
 def options_like(schema: TableSchema) -> SchemaOptions:

@@ -24,6 +24,8 @@ from chronogan.training.models.rnn import RNNStack
 from chronogan.training.models.spec import DataSpec, resolve_conditioning
 from torch import nn
 
+OUTPUT_NOISE_GAIN = 10.0
+
 
 class TimeGANNetworks(nn.Module):
     model_type = "timegan"
@@ -49,6 +51,21 @@ class TimeGANNetworks(nn.Module):
         self.aux_classifier = nn.Linear(width, self.side.aux_dim) if self.side.aux_dim else None
         self.info_head = nn.Linear(width, self.codes.dim) if self.codes.dim else None
         self.head = BlockHead(spec.layout)
+        # `output_noise`: per-step noise added to the numeric channels' logits on the generation path,
+        # with a learned scale per channel (starting at 0), so step-to-step roughness that no recurrent
+        # state carries (an integer count drawn afresh each hour) has a direct source; see TimeGANConfig.
+        numeric = [b.start for b in spec.layout.of_kind("numeric")]
+        self.output_noise = config.output_noise and bool(numeric)
+        if self.output_noise:
+            # noise channel (c mod noise_dim) -> numeric channel c, as a matrix: a matmul exports cleanly
+            # with dynamic batch and time axes, where index_add did not.
+            routing = torch.zeros(self.noise_dim, f)
+            for c in numeric:
+                routing[c % self.noise_dim, c] = 1.0
+            self.register_buffer("noise_routing", routing, persistent=False)
+            # scale = gain * parameter, from 0: Adam moves a parameter ~lr per step, so without the gain the
+            # scale could grow by only ~0.3 logits within a 3-minute budget (~300 generator steps).
+            self.noise_scale = nn.Parameter(torch.zeros(f))
 
     @property
     def cond_dim(self) -> int:
@@ -59,6 +76,18 @@ class TimeGANNetworks(nn.Module):
 
     def recover(self, h: torch.Tensor) -> torch.Tensor:
         return self.head(self.recovery(h))
+
+    def emit(self, h: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """The generation path's recovery: `recover(h)` plus, with `output_noise`, scaled per-step noise
+        (the caller's noise channels, reused) on the numeric logits."""
+        logits = self.recovery(h)
+        if self.output_noise:
+            logits = logits + torch.matmul(noise, self.noise_routing) * (OUTPUT_NOISE_GAIN * self.noise_scale)
+        return self.head(logits)
+
+    def emit_parameters(self) -> list[nn.Parameter]:
+        """Parameters of the generation path beyond the five stacks (the output noise scale)."""
+        return [self.noise_scale] if self.output_noise else []
 
     def supervise(self, h: torch.Tensor) -> torch.Tensor:
         """Predicts the next step's latent from the latents so far (output t ~ h at t+1)."""
@@ -85,7 +114,7 @@ class TimeGANNetworks(nn.Module):
         self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None
     ) -> torch.Tensor:
         """`noise [B, T, noise_dim]`, `cond [B, C]`, `lengths [B]` (, `codes [B, K]`) -> encoded `[B, T, F]`."""
-        x = self.recover(self.supervise(self.generate_latent(noise, cond, lengths, codes)))
+        x = self.emit(self.supervise(self.generate_latent(noise, cond, lengths, codes)), noise)
         if self.spec.variable_length:  # zero padding like EncodedData; fixed-length graphs skip `lengths`
             x = x * step_mask(lengths, x.size(1)).unsqueeze(-1)
         return x

@@ -46,11 +46,13 @@ class TimeGANSteps(ModelSteps):
             "autoencoder": self.adam(autoencoder, c.lr_g),
             "supervisor": self.adam(list(n.supervisor.parameters()), c.lr_g),
             "embedder": self.adam(autoencoder, c.lr_g),
-            "generator": self.adam([*n.generator.parameters(), *n.supervisor.parameters()], c.lr_g),
+            "generator": self.adam(
+                [*n.generator.parameters(), *n.supervisor.parameters(), *n.emit_parameters()], c.lr_g
+            ),
             "discriminator": self.adam(d_params, c.lr_d),
         }
         self.average = self.average_weights(
-            [*n.generator.parameters(), *n.supervisor.parameters(), *n.recovery.parameters()]
+            [*n.generator.parameters(), *n.supervisor.parameters(), *n.recovery.parameters(), *n.emit_parameters()]
         )
 
     def phases(self) -> list[PhasePlan]:
@@ -109,9 +111,10 @@ class TimeGANSteps(ModelSteps):
             h = n.embed(b.x)
         with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier, n.info_head):
             codes = self.sample_codes(b.size)
-            e_hat = n.generate_latent(noise_like(b, n.noise_dim), b.cond, b.lengths, codes)
+            noise = noise_like(b, n.noise_dim)
+            e_hat = n.generate_latent(noise, b.cond, b.lengths, codes)
             h_hat = n.supervise(e_hat)
-            x_hat = n.recover(h_hat)
+            x_hat = n.emit(h_hat, noise)
             fake = n.discriminate(h_hat, b.cond, b.lengths)
             fake_e = n.discriminate(e_hat, b.cond, b.lengths)
             g_adv = adv.g_loss(fake.logits, b.mask)

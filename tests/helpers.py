@@ -121,3 +121,10 @@ class ServeProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+
+
+def parse_samples(text: str) -> list:  # type: ignore[type-arg]
+    """Every sample of a Prometheus text exposition (prometheus-client's own parser)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return [s for family in text_string_to_metric_families(text) for s in family.samples]

@@ -34,11 +34,17 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
 
 
+def csv_bytes(df: pd.DataFrame, *, header: bool = True) -> bytes:
+    """One table (or one chunk of a longer one: header=False after the first) as CSV. Values are written
+    one by one, so the chunks of a table joined give the bytes of the whole table."""
+    buf = io.StringIO()
+    _csv(df, buf, header=header)
+    return buf.getvalue().encode()
+
+
 def table_bytes(df: pd.DataFrame, fmt: TableFormat) -> bytes:
     if fmt == "csv":
-        buf = io.StringIO()
-        _csv(df, buf, header=True)
-        return buf.getvalue().encode()
+        return csv_bytes(df)
     sink = io.BytesIO()
     pq.write_table(_arrow(df), sink, compression="zstd")
     return sink.getvalue()

@@ -22,6 +22,8 @@ import orjson
 import pandas as pd
 from chronogan.service.api.errors import ApiError
 
+from chronogan.artifacts.tables import csv_bytes
+
 OutputFormat = Literal["json", "csv", "ndjson", "parquet"]
 
 MEDIA_TYPES: dict[str, str] = {
@@ -141,6 +143,12 @@ def json_body(df: pd.DataFrame, header: dict[str, Any]) -> bytes:
     # orjson's output is compact UTF-8 with keys in insertion order: what json.dumps(separators=(",", ":"),
     # ensure_ascii=False) gave.
     return orjson.dumps({**header, "columns": [str(c) for c in df.columns], "data": table_rows(df)})
+
+
+def csv_chunks(chunks: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """CSV streamed chunk by chunk: the header with the first chunk only (same bytes as one table_bytes)."""
+    for i, df in enumerate(chunks):
+        yield csv_bytes(df, header=i == 0)
 
 
 def ndjson_lines(chunks: Iterable[pd.DataFrame]) -> Iterator[bytes]:

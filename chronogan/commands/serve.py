@@ -62,11 +62,19 @@ class ProcessPlan:
 
 
 def available_cores() -> int:
-    """Cores this process may run on (taskset/cgroup affinity), not every core of the machine."""
+    """Cores this process may use: its CPU affinity (taskset, cpusets), capped by a cgroup v2 CPU quota
+    (`docker run --cpus`), not every core of the machine."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, -(-int(quota) // int(period))))  # ceil: 1.5 CPUs -> 2 processes
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
 
 
 def plan_processes(settings: Settings, cores: int | None = None) -> ProcessPlan:

@@ -131,7 +131,7 @@ class Server:
         self.proc = subprocess.Popen(
             [*cmd, "--port", str(self.port)],
             env=child_env(store),
-            cwd=REPO,
+            cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
             stdout=self._log,
             stderr=self._log,
             start_new_session=True,
@@ -276,7 +276,7 @@ def bench_batch(version_dir: Path, n: int, work: Path) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--batch-child", str(version_dir), str(n), str(out)],
         env=child_env(version_dir.parents[1]),
-        cwd=REPO,
+        cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
         capture_output=True,
         text=True,
         check=True,
@@ -476,7 +476,7 @@ def bench_stages(version_dir: Path, url: str | None) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--stages-child", str(version_dir)],
         env=child_env(version_dir.parents[1]),
-        cwd=REPO,
+        cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
         capture_output=True,
         text=True,
         check=True,

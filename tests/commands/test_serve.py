@@ -148,8 +148,9 @@ def _api_pids(serve_pid: int) -> list[int]:
 
 
 def test_processes_and_threads_are_sized_together(tmp_path: Path) -> None:
-    from chronogan.commands.serve import ProcessPlan, plan_processes
     from chronogan.service.api.settings import Settings
+
+    from chronogan.commands.serve import ProcessPlan, plan_processes
 
     base = Settings(store=tmp_path)
     assert plan_processes(base, cores=2) == ProcessPlan(http_workers=2, ort_threads=1)

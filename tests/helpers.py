@@ -128,3 +128,18 @@ def parse_samples(text: str) -> list:  # type: ignore[type-arg]
     from prometheus_client.parser import text_string_to_metric_families
 
     return [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+
+# Python source that makes `import torch` and `import chronogan.training` fail in the process that runs it
+# (as in an install without the train extra): the packaging and import-direction tests run code under it.
+TRAINING_BLOCKER = """
+import importlib.abc, sys
+
+class _Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch" or name.startswith("chronogan.training"):
+            raise ModuleNotFoundError(f"{name} is blocked: imported at import time or without the train extra")
+        return None
+
+sys.meta_path.insert(0, _Blocked())
+"""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Annotated
 
@@ -14,7 +13,7 @@ from chronogan.service.api.schemas import GenerateRequest, GenerateResponse
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
-from chronogan.artifacts.runtime import CHUNK_SEQUENCES, draw_seed
+from chronogan.artifacts.runtime import CHUNK_SEQUENCES
 from chronogan.artifacts.tables import table_bytes
 
 router = APIRouter(prefix="/v1/models", tags=["generate"])
@@ -66,10 +65,12 @@ def generate(
         )
     model = services.registry.get(name, body.version)
     version = model.manifest.version
-    seed = body.seed if body.seed is not None else draw_seed()
-    annotate(request, version=version, seed=seed, n_sequences=body.n_sequences, format=fmt)
+    annotate(request, version=version, n_sequences=body.n_sequences, format=fmt)
+    # Bad context/seq_len/start are a 422 here, before any byte of a (possibly streamed) 200 is sent.
+    plan = model.plan(body.n_sequences, seed=body.seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    seed = plan.seed
+    annotate(request, seed=seed)
     headers = {SEED_HEADER: str(seed), VERSION_HEADER: version}
-    kwargs = {"seed": seed, "seq_len": body.seq_len, "context": body.context, "start": body.start}
     if fmt in ("csv", "parquet"):
         headers["Content-Disposition"] = f'attachment; filename="{name}-{version}-{seed}.{fmt}"'
 
@@ -80,15 +81,13 @@ def generate(
         if fmt == "ndjson" or (fmt == "csv" and body.n_sequences > CHUNK_SEQUENCES):
             # Streamed chunk by chunk (memory bounded by the chunk, not the request); the slot is held
             # until the last chunk is sent.
-            chunks = model.iter_chunks(body.n_sequences, **kwargs)
-            first = next(chunks)  # bad context/seq_len/start surface here as a 422, before the 200 is sent
             services.metrics.add_sequences(name, body.n_sequences)
             render = ndjson_lines if fmt == "ndjson" else csv_chunks
-            stream = services.gate.held(render(itertools.chain([first], chunks)))
+            stream = services.gate.held(render(model.chunks(plan)))
             streaming = True
             return StreamingResponse(stream, media_type=MEDIA_TYPES[fmt], headers=headers)
 
-        df = model.generate(body.n_sequences, **kwargs)
+        df = model.table(plan)
         services.metrics.add_sequences(name, body.n_sequences)
         if fmt == "json":
             content = json_body(df, {"model": name, "version": version, "seed": seed})

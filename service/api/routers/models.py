@@ -9,6 +9,7 @@ from chronogan.service.api.schemas import ColumnOut, ModelDetail, ModelList, Mod
 from fastapi import APIRouter, Request
 
 from chronogan.artifacts.errors import ArtifactIntegrityError
+from chronogan.artifacts.evaluation import version_metrics
 from chronogan.artifacts.manifest import Manifest
 from chronogan.artifacts.store import validate_version
 
@@ -74,10 +75,10 @@ def model_detail(services: Services, name: str) -> ModelDetail:
             VersionOut(
                 version=v,
                 active=v == active,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 created_at=m.created_at,
                 model_type=m.model_type,
-                metrics=m.metrics,
+                metrics=version_metrics(store.version_dir(name, v), m),
                 error=failures.get((name, v)),
             )
         )

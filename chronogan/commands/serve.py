@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from chronogan.commands.common import add_store
 from chronogan.service.api.logs import configure_logging
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     )
     log.info("serving", extra={"api_processes": plan.http_workers, "ort_threads": plan.ort_threads})
     workers = WorkerSupervisor(settings.store, 0 if args.no_worker else settings.workers)
-    uvicorn_options = {
+    uvicorn_options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_config": None,

@@ -8,7 +8,11 @@ a temp store (the ONNX graph's cost does not depend on how long it trained). Pri
     .venv/bin/python benchmarks/service_bench.py --store /tmp/s        # reuse (or create) a store there
     .venv/bin/python benchmarks/service_bench.py --batch-sequences 100000 --duration 10
 
-Measured parts:
+Measured parts (0. and 5. added for issue 13):
+0. Where the time goes, in-process, for 1, 100 and 10,000 sequences (JSON): the bare onnxruntime call
+   (the floor: noise already drawn), then the stages of one request: graph (sampling + session.run), decode
+   (`build_table`), encode (`json_body`), framework (the ASGI app called directly, minus those) and HTTP
+   (loopback p50 minus the in-process ASGI time). Medians.
 1. `POST /v1/models/stocks/generate` (100 sequences x 24 steps, JSON): p50/p99 over sequential requests
    against `chronogan serve --no-worker` on 127.0.0.1 (a subprocess of this script).
 2. Throughput at 32 concurrent clients (httpx.AsyncClient) for a fixed duration: requests/s and errors.
@@ -16,6 +20,14 @@ Measured parts:
 3. A batch job of N sequences to Parquet, run the way the worker runs it (`iter_chunks` +
    `ChunkedTableWriter`), in a child process: wall time and peak RSS (`RUSAGE_CHILDREN`).
 4. Generator throughput, onnxruntime vs torch eager, same graph, batch 1024, same run.
+5. Overload: 64 clients for 60 s on the same request: p50/p99 of the 200s, how many fast 503s and how fast,
+   other errors, and the server's RSS (all its processes) at the start and the end.
+6. onnxruntime session options (optimisation level, a saved optimised model, threads) on the same graph.
+
+`--code DIR` measures another checkout (e.g. the code before a change; DIR needs `chronogan/service` and
+`chronogan/training` links to its `service/`, `training/`), `--hide-fast-libs` hides httptools and uvloop
+from the server (as before uvicorn[standard] was a dependency). The load generator's CPU time (this
+process) is reported beside each concurrent run: it shares the cores with the server.
 """
 
 from __future__ import annotations
@@ -39,10 +51,24 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a script from a checkout where the package is not installed
-    sys.path.insert(0, str(REPO))
+# The checkout whose service is measured (children of this script import it first); default this one.
+CODE = Path(os.environ.get("CHRONOGAN_BENCH_CODE", str(REPO)))
+HIDE_DIR = os.environ.get("CHRONOGAN_BENCH_HIDE", "")
+if str(CODE) not in sys.path:  # run as a script from a checkout where the package is not installed
+    sys.path.insert(0, str(CODE))
 
-STOCKS = REPO.parent / "shared" / "data" / "stock_data.csv"
+# ../shared next to the checkout; a worktree under <repo>/../wt/NAME looks two levels up.
+STOCKS = next(
+    (
+        p
+        for p in (
+            REPO.parent / "shared" / "data" / "stock_data.csv",
+            REPO.parents[1] / "shared" / "data" / "stock_data.csv",
+        )
+        if p.exists()
+    ),
+    REPO.parent / "shared" / "data" / "stock_data.csv",
+)
 RESULTS = REPO / "benchmarks" / "results" / "service.json"
 MODEL = "stocks"
 TARGETS = {"p50_ms": 5.0, "p99_ms": 25.0, "rps": 300.0, "batch_s": 60.0, "batch_rss_mb": 600.0}
@@ -72,23 +98,40 @@ def free_port() -> int:
 
 def child_env(store: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHRONOGAN_")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [HIDE_DIR, str(CODE), env.get("PYTHONPATH", "")] if p)
     env["CHRONOGAN_STORE"] = str(store)
+    env["CHRONOGAN_BENCH_CODE"] = str(CODE)
+    env["CHRONOGAN_BENCH_HIDE"] = HIDE_DIR
     return env
+
+
+def hidden_libs_dir(work: Path) -> str:
+    """A directory whose httptools/uvloop raise ImportError: uvicorn then falls back to h11 and asyncio."""
+    for name in ("httptools", "uvloop"):
+        (work / "hide" / name).mkdir(parents=True, exist_ok=True)
+        (work / "hide" / name / "__init__.py").write_text("raise ImportError('hidden by service_bench')\n")
+    return str(work / "hide")
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Server:
     """`chronogan serve --no-worker` on a free loopback port, in its own process group."""
 
-    def __init__(self, store: Path, log: Path) -> None:
+    def __init__(self, store: Path, log: Path, workers: int | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
         cmd = [sys.executable, "-m", "chronogan.cli", "serve", "--no-worker", "--host", "127.0.0.1"]
+        if workers is not None:  # the flag did not exist before issue 13
+            cmd += ["--workers", str(workers)]
         self.proc = subprocess.Popen(
             [*cmd, "--port", str(self.port)],
             env=child_env(store),
-            cwd=REPO,
+            cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
             stdout=self._log,
             stderr=self._log,
             start_new_session=True,
@@ -121,15 +164,15 @@ class Server:
 
 
 # -- 1. sequential latency -----------------------------------------------------------------------------
-def bench_latency(url: str, n_requests: int, n_sequences: int) -> dict[str, Any]:
+def bench_latency(url: str, n_requests: int, n_sequences: int, warmup: int = 20) -> dict[str, Any]:
     import httpx
 
     path = f"{url}/v1/models/{MODEL}/generate"
     times: list[float] = []
     sizes: list[int] = []
     errors = 0
-    with httpx.Client(timeout=30) as client:
-        for i in range(20):  # warm-up: connection, first-request paths, allocator
+    with httpx.Client(timeout=60) as client:
+        for i in range(warmup):  # warm-up: connection, first-request paths, allocator
             client.post(path, json={"n_sequences": n_sequences, "seed": 10_000 + i})
         for i in range(n_requests):
             started = time.perf_counter()
@@ -185,11 +228,15 @@ async def _throughput(url: str, clients: int, duration: float, n_sequences: int)
         # Open every connection first so the measured window is steady state.
         await asyncio.gather(*(client.get(f"{url}/healthz") for _ in range(clients)))
         started = time.perf_counter()
+        cpu_before = cpu_seconds()
         await asyncio.gather(*(one_client(k, started + duration) for k in range(clients)))
         elapsed = time.perf_counter() - started
+        client_cpu = cpu_seconds() - cpu_before
     return {
         "clients": clients,
         "duration_s": elapsed,
+        "load_generator_cpu_s": client_cpu,
+        "load_generator_cores": client_cpu / elapsed,
         "ok": ok,
         "errors": sum(errors.values()),
         "error_kinds": errors,
@@ -229,7 +276,7 @@ def bench_batch(version_dir: Path, n: int, work: Path) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--batch-child", str(version_dir), str(n), str(out)],
         env=child_env(version_dir.parents[1]),
-        cwd=REPO,
+        cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
         capture_output=True,
         text=True,
         check=True,
@@ -298,6 +345,278 @@ def bench_engines(version_dir: Path, batch: int, repeats: int) -> dict[str, Any]
     }
 
 
+# -- 0. where the time goes -----------------------------------------------------------------------------
+STAGE_SIZES = (1, 100, 10_000)
+STAGE_REPEATS = {1: 100, 100: 40, 10_000: 3}
+
+
+def stages_child(version_dir: Path) -> None:
+    """In-process stage timings of one JSON request per size; prints JSON for the parent."""
+    import numpy as np
+    from chronogan.service.api import formats
+    from chronogan.service.api.main import create_app
+    from chronogan.service.api.settings import Settings
+
+    import chronogan.artifacts.runtime as runtime
+    from chronogan.artifacts.runtime import LoadedModel
+
+    model = LoadedModel.load(version_dir)
+    spent = {"graph_run": 0.0, "decode": 0.0}
+    real_run, real_build = model.run_graph, runtime.build_table
+
+    def timed_run(*a: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_run(*a)
+        finally:
+            spent["graph_run"] += time.perf_counter() - started
+
+    def timed_build(*a: Any, **k: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_build(*a, **k)
+        finally:
+            spent["decode"] += time.perf_counter() - started
+
+    model.run_graph = timed_run  # type: ignore[method-assign]
+    runtime.build_table = timed_build  # type: ignore[assignment]
+    app = create_app(Settings(store=version_dir.parents[1], warm_on_start=False))
+    results: dict[str, Any] = {}
+    for n in STAGE_SIZES:
+        reps = STAGE_REPEATS[n]
+        rng = np.random.default_rng(0)
+        noise = rng.standard_normal((n, 24, model.manifest.graph.noise_dim), dtype=np.float32)
+        lengths = np.full(n, 24, dtype=np.int64)
+        cond = np.zeros((n, 0), np.float32)
+        floor = [_timed(lambda a=(noise, cond, lengths): real_run(*a)) for _ in range(reps)]
+        gen, graph, decode, encode = [], [], [], []
+        for i in range(reps):
+            spent.update(graph_run=0.0, decode=0.0)
+            started = time.perf_counter()
+            df = model.generate(n, seed=i)
+            gen.append(time.perf_counter() - started)
+            graph.append(gen[-1] - spent["decode"])  # sampling + session.run (+ the chunk bookkeeping)
+            decode.append(spent["decode"])
+            encode.append(
+                _timed(lambda df=df, i=i: formats.json_body(df, {"model": MODEL, "version": "v1", "seed": i}))
+            )
+        body = json.dumps({"n_sequences": n, "seed": 3}).encode()
+        asgi = asyncio.run(_asgi_times(app, f"/v1/models/{MODEL}/generate", body, reps))
+        med = {
+            k: statistics.median(v) * 1000
+            for k, v in {
+                "floor": floor,
+                "generate": gen,
+                "graph": graph,
+                "decode": decode,
+                "encode": encode,
+                "asgi": asgi,
+            }.items()
+        }
+        med["framework"] = med["asgi"] - med["generate"] - med["encode"]
+        results[str(n)] = {f"{k}_ms": v for k, v in med.items()} | {"repeats": reps}
+    print(json.dumps(results))
+
+
+def _timed(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+async def _asgi_times(app: Any, path: str, body: bytes, reps: int) -> list[float]:
+    """The app called as an ASGI callable, no sockets, no HTTP parsing: routing, validation, the
+    threadpool hop, middleware, generation and encoding."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def call() -> int:
+        sent = False
+        status = 0
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+
+        await app({**scope, "headers": list(scope["headers"])}, receive, send)
+        return status
+
+    for _ in range(3):  # warm-up: the session loads on the first request
+        assert await call() == 200
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        await call()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def bench_stages(version_dir: Path, url: str | None) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--stages-child", str(version_dir)],
+        env=child_env(version_dir.parents[1]),
+        cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stages = json.loads(proc.stdout.strip().splitlines()[-1])
+    if url is not None:  # HTTP = loopback p50 (server process) - in-process ASGI p50
+        for n in STAGE_SIZES:
+            lat = bench_latency(url, STAGE_REPEATS[n], n, warmup=2)
+            stages[str(n)]["http_p50_ms"] = lat["p50_ms"]
+            stages[str(n)]["http_ms"] = lat["p50_ms"] - stages[str(n)]["asgi_ms"]
+    return stages
+
+
+# -- 5. overload ---------------------------------------------------------------------------------------
+async def _overload(url: str, server_pid: int, clients: int, duration: float, n_sequences: int) -> dict[str, Any]:
+    import httpx
+    import psutil
+
+    path = f"{url}/v1/models/{MODEL}/generate"
+    ok_ms: list[float] = []
+    busy_ms: list[float] = []
+    errors: dict[str, int] = {}
+    rss: list[float] = []
+    tree = psutil.Process(server_pid)
+
+    def server_rss_mb() -> float:
+        procs = [tree, *tree.children(recursive=True)]
+        return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        await asyncio.gather(*(client.get(f"{url}/healthz") for _ in range(clients)))
+        started = time.perf_counter()
+        deadline = started + duration
+        cpu_before = cpu_seconds()
+
+        async def one_client(k: int) -> None:
+            i = 0
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                try:
+                    r = await client.post(path, json={"n_sequences": n_sequences, "seed": k * 1_000_000 + i})
+                    ms = (time.perf_counter() - t0) * 1000
+                    if r.status_code == 200:
+                        ok_ms.append(ms)
+                    elif r.status_code == 503 and r.headers.get("retry-after"):
+                        busy_ms.append(ms)
+                        # A well-behaved client backs off; a short pause stands in for Retry-After here.
+                        await asyncio.sleep(0.05)
+                    else:
+                        errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+                except httpx.HTTPError as exc:
+                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                i += 1
+
+        async def sample() -> None:
+            while time.perf_counter() < deadline:
+                rss.append(server_rss_mb())
+                await asyncio.sleep(1.0)
+
+        await asyncio.gather(sample(), *(one_client(k) for k in range(clients)))
+        elapsed = time.perf_counter() - started
+        client_cpu = cpu_seconds() - cpu_before
+    ok_ms.sort()
+    busy_ms.sort()
+    third = max(1, len(rss) // 3)
+    return {
+        "clients": clients,
+        "duration_s": elapsed,
+        "ok": len(ok_ms),
+        "ok_rps": len(ok_ms) / elapsed,
+        "ok_p50_ms": percentile(ok_ms, 50) if ok_ms else None,
+        "ok_p99_ms": percentile(ok_ms, 99) if ok_ms else None,
+        "rejected_503": len(busy_ms),
+        "rejected_p50_ms": percentile(busy_ms, 50) if busy_ms else None,
+        "rejected_p99_ms": percentile(busy_ms, 99) if busy_ms else None,
+        "other_errors": sum(errors.values()),
+        "error_kinds": errors,
+        "rss_mb_first_third_mean": statistics.fmean(rss[:third]) if rss else None,
+        "rss_mb_last_third_mean": statistics.fmean(rss[-third:]) if rss else None,
+        "rss_mb_max": max(rss) if rss else None,
+        "load_generator_cpu_s": client_cpu,
+        "load_generator_cores": client_cpu / elapsed,
+    }
+
+
+# -- 6. onnxruntime session options --------------------------------------------------------------------
+def bench_session_options(version_dir: Path, work: Path, repeats: int = 30) -> dict[str, Any]:
+    import numpy as np
+    import onnxruntime as ort
+
+    graph = str(version_dir / "generator.onnx")
+    levels = {
+        "disable_all": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }
+
+    def options(level: Any, threads: int, save: Path | None = None) -> Any:
+        o = ort.SessionOptions()
+        o.graph_optimization_level = level
+        o.intra_op_num_threads = threads
+        o.inter_op_num_threads = 1
+        o.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        o.log_severity_level = 3
+        if save is not None:
+            o.optimized_model_filepath = str(save)
+        return o
+
+    saved = work / "optimised.onnx"
+    ort.InferenceSession(graph, options(levels["all"], 1, saved), providers=["CPUExecutionProvider"])
+    variants: list[tuple[str, str, Any, int]] = [(name, graph, lvl, 1) for name, lvl in levels.items()]
+    variants += [("all, 2 threads", graph, levels["all"], 2)]
+    variants += [("saved optimised model (level disable_all)", str(saved), levels["disable_all"], 1)]
+    rng = np.random.default_rng(0)
+    out: dict[str, Any] = {}
+    sessions = {}
+    for name, path, level, threads in variants:
+        started = time.perf_counter()
+        sessions[name] = ort.InferenceSession(path, options(level, threads), providers=["CPUExecutionProvider"])
+        out[name] = {"load_ms": (time.perf_counter() - started) * 1000, "threads": threads}
+    inputs = {i.name for i in sessions["all"].get_inputs()}
+    for batch in (100, 1024):
+        feeds: dict[str, Any] = {"noise": rng.standard_normal((batch, 24, 6), dtype=np.float32)}
+        if "lengths" in inputs:
+            feeds["lengths"] = np.full(batch, 24, np.int64)
+        if "condition" in inputs:
+            feeds["condition"] = np.zeros((batch, 0), np.float32)
+        times: dict[str, list[float]] = {name: [] for name in sessions}
+        for sess in sessions.values():
+            sess.run(None, feeds)
+        for _ in range(repeats):  # interleaved: every variant sees the same background load
+            for name, sess in sessions.items():
+                times[name].append(_timed(lambda sess=sess, feeds=feeds: sess.run(None, feeds)))
+        for name in sessions:
+            out[name][f"batch_{batch}_ms"] = statistics.median(times[name]) * 1000
+    return out
+
+
 # -- main ----------------------------------------------------------------------------------------------
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
@@ -355,19 +674,41 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--batch-sequences", type=int, default=1_000_000)
     parser.add_argument("--engine-repeats", type=int, default=10)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["latency", "throughput", "batch", "engines"])
+    parser.add_argument("--overload-clients", type=int, default=64)
+    parser.add_argument("--overload-duration", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=None, help="serve --workers (default: serve's own)")
+    parser.add_argument("--code", type=Path, default=None, help="measure this checkout's service instead")
+    parser.add_argument("--hide-fast-libs", action="store_true", help="hide httptools and uvloop from the server")
+    parser.add_argument("--label", default="", help="a note stored with the results (e.g. before/after)")
+    parts = ["stages", "latency", "throughput", "overload", "batch", "engines", "session_options"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--batch-child", nargs=3, metavar=("VERSION_DIR", "N", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--stages-child", metavar="VERSION_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch_child:
         batch_child(Path(args.batch_child[0]), int(args.batch_child[1]), Path(args.batch_child[2]), seed=1)
         return 0
+    if args.stages_child:
+        stages_child(Path(args.stages_child))
+        return 0
+    global CODE, HIDE_DIR
+    if args.code is not None:
+        CODE = args.code.resolve()
 
     work = Path(tempfile.mkdtemp(prefix="chronogan-bench-"))
+    if args.hide_fast_libs:
+        HIDE_DIR = hidden_libs_dir(work)
     store = args.store or work / "models"
     results: dict[str, Any] = {
+        "label": args.label,
+        "code": str(CODE),
+        "fast_libs_hidden": bool(args.hide_fast_libs),
+        "serve_workers": args.workers,
         "machine": {
             "cpu_count": os.cpu_count(),
+            "cpu_affinity": sorted(os.sched_getaffinity(0)),
+            "load_generator": "this process, on the same cores as the server",
             "platform": platform.platform(),
             "python": platform.python_version(),
             "load_average_start": load_average(),
@@ -381,16 +722,28 @@ def main() -> int:
         if "batch" not in args.skip:
             results["batch"] = bench_batch(version_dir, args.batch_sequences, work)
             print(f"batch: {results['batch']['wall_s']:.1f} s, {results['batch']['peak_rss_mb']:.0f} MB", flush=True)
-        if {"latency", "throughput"} - set(args.skip):
-            server = Server(store, work / "serve.log")
+        if "session_options" not in args.skip:
+            results["session_options"] = bench_session_options(version_dir, work)
+        if {"stages", "latency", "throughput", "overload"} - set(args.skip):
+            server = Server(store, work / "serve.log", args.workers)
             try:
                 server.wait_ready()
+                if "stages" not in args.skip:
+                    results["stages"] = bench_stages(version_dir, server.url)
+                    print("stages:", json.dumps(results["stages"]), flush=True)
                 if "latency" not in args.skip:
                     results["latency"] = bench_latency(server.url, args.requests, args.sequences)
                     print(f"latency: p50 {results['latency']['p50_ms']:.2f} ms", flush=True)
                 if "throughput" not in args.skip:
                     results["throughput"] = bench_throughput(server.url, args.clients, args.duration, args.sequences)
                     print(f"throughput: {results['throughput']['rps']:.1f} req/s", flush=True)
+                if "overload" not in args.skip:
+                    results["overload"] = asyncio.run(
+                        _overload(
+                            server.url, server.proc.pid, args.overload_clients, args.overload_duration, args.sequences
+                        )
+                    )
+                    print("overload:", json.dumps(results["overload"]), flush=True)
             finally:
                 server.stop()
         if "engines" not in args.skip:

@@ -123,6 +123,13 @@ class ServeProcess:
         self.proc.wait()
 
 
+def parse_samples(text: str) -> list:  # type: ignore[type-arg]
+    """Every sample of a Prometheus text exposition (prometheus-client's own parser)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+
 # Python source that makes `import torch` and `import chronogan.training` fail in the process that runs it
 # (as in an install without the train extra): the packaging and import-direction tests run code under it.
 TRAINING_BLOCKER = """

@@ -6,7 +6,9 @@ batch job and a retrain run in its worker.
 
 Without --url it trains a tiny model into a temp store and starts `chronogan serve` on 127.0.0.1 (with an
 API key, one worker). Clients mix small generate calls, model listing and job polling; every non-2xx answer
-or transport error counts as an error. The server's RSS (API process and worker) is sampled twice a second.
+or transport error counts as an error, except the server's fast 503 with Retry-After when it is at its limit
+of concurrent generation work (counted apart as `rejected`; the client backs off briefly and goes on).
+The server's RSS (API process and worker) is sampled twice a second.
 Only loopback addresses are accepted: this is not a tool for loading other people's servers.
 """
 

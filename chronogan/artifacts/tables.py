@@ -34,18 +34,23 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
 
 
-def csv_text(df: pd.DataFrame, *, header: bool) -> str:
-    """The exact text `ChunkedTableWriter` writes for this chunk (dataset parts use it too)."""
+def csv_text(df: pd.DataFrame, *, header: bool = True) -> str:
+    """One table (or one chunk of a longer one: header=False after the first) as CSV, exactly as
+    `ChunkedTableWriter` writes it. Values are written one by one, so the chunks of a table joined give the
+    text of the whole table (dataset parts and streamed responses rely on it)."""
     buf = io.StringIO()
     _csv(df, buf, header=header)
     return buf.getvalue()
 
 
+def csv_bytes(df: pd.DataFrame, *, header: bool = True) -> bytes:
+    """`csv_text` as UTF-8 bytes."""
+    return csv_text(df, header=header).encode()
+
+
 def table_bytes(df: pd.DataFrame, fmt: TableFormat) -> bytes:
     if fmt == "csv":
-        buf = io.StringIO()
-        _csv(df, buf, header=True)
-        return buf.getvalue().encode()
+        return csv_bytes(df)
     sink = io.BytesIO()
     pq.write_table(arrow_table(df), sink, compression="zstd")
     return sink.getvalue()

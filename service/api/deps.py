@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from chronogan.service.api.admission import GenerationGate
 from chronogan.service.api.metrics import Metrics
 from chronogan.service.api.registry import ModelRegistry
 from chronogan.service.api.settings import Settings
@@ -30,6 +31,7 @@ class Services:
     jobs: JobStore
     executor: JobExecutor
     metrics: Metrics
+    gate: GenerationGate
 
 
 def get_services(request: Request) -> Services:

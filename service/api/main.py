@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from chronogan.service.api.admission import GenerationGate
 from chronogan.service.api.deps import Services
 from chronogan.service.api.errors import install_error_handlers
 from chronogan.service.api.logs import configure_logging
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The API only enqueues; handlers are never run in this process (no torch, no long work).
         executor=LocalExecutor(settings, job_store, handlers={}),
         metrics=Metrics(),
+        gate=GenerationGate(settings.generate_slots, settings.generate_max_wait_seconds),
     )
 
     @asynccontextmanager
@@ -89,3 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(RequestContextMiddleware, metrics=services.metrics)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for each `chronogan serve --workers N` process (uvicorn imports it by name): its settings
+    come from the CHRONOGAN_* variables that serve exported."""
+    return create_app(Settings())

@@ -34,8 +34,19 @@ class Settings(BaseSettings):
     # request on a pooled connection races the close and fails with a connection reset (measured: 9 of 3,476
     # requests with 64 clients). Keep it above any proxy's idle timeout so the proxy closes first.
     keep_alive_seconds: float = Field(75.0, gt=0, description="Idle keep-alive connection timeout.")
-    workers: int = Field(1, ge=0, description="Worker processes `chronogan serve` starts beside the API.")
-    ort_threads: int | None = Field(None, ge=1, description="onnxruntime intra-op threads per session.")
+    workers: int = Field(1, ge=0, description="Job worker processes `chronogan serve` starts beside the API.")
+    http_workers: int | None = Field(
+        None, ge=1, description="API processes (`serve --workers`); default: one per core (BENCHMARKS.md)."
+    )
+    ort_threads: int | None = Field(
+        None, ge=1, description="onnxruntime intra-op threads per session; default: cores / API processes."
+    )
+    # Bounded load (admission.py): generations running at once per API process, and how long a request
+    # may expect to queue for a slot before it is refused with 503 + Retry-After instead.
+    generate_slots: int = Field(2, ge=1, description="Concurrent generate requests per API process.")
+    generate_max_wait_seconds: float = Field(
+        0.2, ge=0, description="Expected queue wait above which a generate request gets a fast 503."
+    )
     max_loaded_versions: int = Field(8, ge=1, description="onnxruntime sessions kept warm (LRU).")
     warm_on_start: bool = Field(True, description="Load every active version when the app starts.")
 

@@ -112,3 +112,61 @@ def test_sigterm_worker_requeues_then_finishes(serve: ServeProcess) -> None:
     os.kill(_job(serve, job_id)["worker_pid"], signal.SIGTERM)
     wait_for(lambda: _job(serve, job_id)["state"] == "succeeded", timeout=120, interval=0.2)
     assert _job(serve, job_id)["attempts"] == 1  # released, not failed
+
+
+def test_two_api_processes_share_the_port_and_their_metrics_add_up(model_store: Path, tmp_path: Path) -> None:
+    from tests.helpers import parse_samples
+
+    server = ServeProcess(model_store, tmp_path / "serve.log", **ENV, CHRONOGAN_HTTP_WORKERS="2")
+    try:
+        server.wait_ready()
+        wait_for(lambda: len(_api_pids(server.proc.pid)) == 2, timeout=30, interval=0.1)
+        n_requests = 30
+        for i in range(n_requests):  # a new connection each: the kernel spreads them over both processes
+            resp = httpx.post(f"{server.url}/v1/models/{MODEL}/generate", json={"n_sequences": 2, "seed": i})
+            assert resp.status_code == 200
+        for _ in range(3):  # whichever process answers the scrape reports every process's counts
+            samples = parse_samples(httpx.get(f"{server.url}/metrics").text)
+            generated = sum(s.value for s in samples if s.name == "chronogan_sequences_generated_total")
+            counted = sum(
+                s.value
+                for s in samples
+                if s.name == "chronogan_http_request_duration_seconds_count" and s.labels["route"].endswith("generate")
+            )
+            assert (generated, counted) == (2 * n_requests, n_requests)
+    finally:
+        assert server.stop() == 0
+
+
+def _api_pids(serve_pid: int) -> list[int]:
+    import psutil
+
+    children = psutil.Process(serve_pid).children(recursive=True)
+    return [
+        c.pid for c in children if "multiprocessing" in " ".join(c.cmdline()) and "spawn_main" in " ".join(c.cmdline())
+    ]
+
+
+def test_processes_and_threads_are_sized_together(tmp_path: Path) -> None:
+    from chronogan.service.api.settings import Settings
+
+    from chronogan.commands.serve import ProcessPlan, plan_processes
+
+    base = Settings(store=tmp_path)
+    assert plan_processes(base, cores=2) == ProcessPlan(http_workers=2, ort_threads=1)
+    assert plan_processes(base, cores=8) == ProcessPlan(http_workers=8, ort_threads=1)
+    one = base.model_copy(update={"http_workers": 1})
+    assert plan_processes(one, cores=2) == ProcessPlan(http_workers=1, ort_threads=2)
+    fixed = base.model_copy(update={"ort_threads": 3})
+    assert plan_processes(fixed, cores=2) == ProcessPlan(http_workers=2, ort_threads=3)
+
+
+def test_workers_below_one_is_a_usage_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import subprocess_env
+
+    cmd = [sys.executable, "-m", "chronogan.cli", "serve", "--workers", "0", "--store", str(tmp_path)]
+    proc = subprocess.run(cmd, env=subprocess_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--workers" in proc.stderr

@@ -27,6 +27,7 @@ class LoadResult:
     duration_s: float
     requests: int = 0
     errors: int = 0
+    rejected: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     error_samples: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
@@ -50,6 +51,7 @@ class LoadResult:
             "duration_s": round(self.duration_s, 1),
             "requests": self.requests,
             "errors": self.errors,
+            "rejected": self.rejected,
             "requests_per_s": round(self.requests / self.duration_s, 1) if self.duration_s else 0,
             "by_kind": dict(self.by_kind),
             "latency_ms": {
@@ -86,16 +88,21 @@ async def _client(
             kind = "poll_job"
             call = http.get(f"/v1/jobs/{rng.choice(job_ids)}") if job_ids else http.get("/v1/jobs?limit=5")
         started = time.perf_counter()
+        busy = False
         try:
             resp = await call
             ok = resp.status_code < 400
+            busy = resp.status_code == 503 and "retry-after" in resp.headers
             detail = f"{kind} {resp.status_code} {resp.text[:120]}"
         except httpx.HTTPError as exc:
             ok, detail = False, f"{kind} {type(exc).__name__}: {exc}"
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
         result.requests += 1
         result.by_kind[kind] += 1
-        if not ok:
+        if busy:
+            result.rejected += 1
+            await asyncio.sleep(0.05)  # a client honouring Retry-After would wait longer; this keeps the load up
+        elif not ok:
             result.errors += 1
             if len(result.error_samples) < 50:
                 result.error_samples.append(detail)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from chronogan.service.api.deps import ModelName, ServicesDep, annotate
+import time
+
+from chronogan.service.api.admission import Overloaded
+from chronogan.service.api.deps import ModelName, Services, ServicesDep, annotate
 from chronogan.service.api.errors import ApiError, problem_responses
-from chronogan.service.api.formats import MEDIA_TYPES, json_body, ndjson_lines, negotiate
+from chronogan.service.api.formats import MEDIA_TYPES, csv_chunks, json_body, ndjson_lines, negotiate
 from chronogan.service.api.schemas import GenerateRequest, GenerateResponse
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
+from chronogan.artifacts.runtime import CHUNK_SEQUENCES
 from chronogan.artifacts.tables import table_bytes
 
 router = APIRouter(prefix="/v1/models", tags=["generate"])
@@ -26,7 +30,9 @@ VERSION_HEADER = "X-Chronogan-Version"
         "application/x-ndjson, application/vnd.apache.parquet), else JSON; an `Accept` that allows none of "
         "them gets 406. The seed is echoed in the body "
         f"(JSON) and the `{SEED_HEADER}` header; the same version + seed + request gives identical bytes. "
-        "Requests above the synchronous limit get 413: use `POST /v1/models/{name}/batches`."
+        "Requests above the synchronous limit get 413: use `POST /v1/models/{name}/batches`. NDJSON, and CSV "
+        f"above {CHUNK_SEQUENCES} sequences, are streamed. When the server is at its limit of concurrent "
+        "generation work it answers 503 at once, with `Retry-After` (seconds)."
     ),
     responses={
         200: {
@@ -73,16 +79,44 @@ def generate(
     seed = plan.seed
     annotate(request, seed=seed)
     headers = {SEED_HEADER: str(seed), VERSION_HEADER: version}
-
-    if fmt == "ndjson":
-        services.metrics.add_sequences(name, body.n_sequences)
-        return StreamingResponse(ndjson_lines(model.chunks(plan)), media_type=MEDIA_TYPES["ndjson"], headers=headers)
-
-    df = model.table(plan)
-    services.metrics.add_sequences(name, body.n_sequences)
-    if fmt == "json":
-        content = json_body(df, {"model": name, "version": version, "seed": seed})
-    else:
-        content = table_bytes(df, fmt)
+    if fmt in ("csv", "parquet"):
         headers["Content-Disposition"] = f'attachment; filename="{name}-{version}-{seed}.{fmt}"'
-    return Response(content, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+    _enter_gate(services, name)
+    started = time.perf_counter()
+    streaming = False
+    try:
+        if fmt == "ndjson" or (fmt == "csv" and body.n_sequences > CHUNK_SEQUENCES):
+            # Streamed chunk by chunk (memory bounded by the chunk, not the request); the slot is held
+            # until the last chunk is sent.
+            services.metrics.add_sequences(name, body.n_sequences)
+            render = ndjson_lines if fmt == "ndjson" else csv_chunks
+            stream = services.gate.held(render(model.chunks(plan)))
+            streaming = True
+            return StreamingResponse(stream, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+        df = model.table(plan)
+        services.metrics.add_sequences(name, body.n_sequences)
+        if fmt == "json":
+            content = json_body(df, {"model": name, "version": version, "seed": seed})
+        else:
+            content = table_bytes(df, fmt)
+        return Response(content, media_type=MEDIA_TYPES[fmt], headers=headers)
+    finally:
+        if not streaming:
+            services.gate.release(time.perf_counter() - started)
+
+
+def _enter_gate(services: Services, name: str) -> None:
+    try:
+        services.gate.acquire()
+    except Overloaded as exc:
+        services.metrics.add_rejected(name)
+        raise ApiError(
+            503,
+            "Server busy",
+            "the server is at its limit of concurrent generation work; "
+            f"retry after {exc.retry_after} s (Retry-After), or submit a batch job",
+            kind="overloaded",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None

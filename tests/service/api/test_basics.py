@@ -9,7 +9,7 @@ from chronogan.service.api.main import create_app
 from chronogan.service.api.settings import Settings
 from fastapi.testclient import TestClient
 
-from tests.helpers import make_settings
+from tests.helpers import make_settings, parse_samples
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
 
@@ -146,11 +146,12 @@ def test_reads_need_no_key(keyed: TestClient) -> None:
 def test_metrics_exposition(client: TestClient) -> None:
     client.get("/healthz")
     text = client.get("/metrics").text
-    assert (
-        'chronogan_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"}' in text
-    )
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for s in parse_samples(text)}
+    healthz = (("le", "+Inf"), ("method", "GET"), ("route", "/healthz"), ("status", "200"))
+    assert samples[("chronogan_http_request_duration_seconds_bucket", healthz)] == 1
     assert "# TYPE chronogan_sequences_generated_total counter" in text
-    assert 'chronogan_jobs{state="queued"} 0' in text
+    assert "# TYPE chronogan_generate_rejected_total counter" in text
+    assert samples[("chronogan_jobs", (("state", "queued"),))] == 0
 
 
 def test_openapi_documents_every_route_with_examples(client: TestClient) -> None:

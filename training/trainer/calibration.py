@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from chronogan.training.data.encoded import EncodedData
+from chronogan.training.models.codes import code_layout
 from torch import nn
 
 from chronogan.artifacts.schema import TableSchema
@@ -34,7 +35,14 @@ def calibrate_missing_thresholds(networks: nn.Module, data: EncodedData, schema:
     noise = torch.randn(len(lengths), data.max_len, int(networks.noise_dim), generator=gen)
     was_training = networks.training
     networks.eval()
-    x = networks.generate(noise, cond, lengths).numpy()
+    # InfoGAN models need codes: drawn from their priors, seeded, without touching the global RNG's stream.
+    layout = code_layout(networks)
+    codes = None
+    if layout.dim:
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            codes = layout.sample(len(lengths))
+    x = networks.generate(noise, cond, lengths, codes).numpy()
     networks.train(was_training)
     valid = np.arange(data.max_len)[None, :] < lengths.numpy()[:, None]
     for block in blocks:

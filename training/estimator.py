@@ -7,9 +7,11 @@ checkpoint for warm starts); `load` rebuilds the torch networks from that folder
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import platform
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,6 +73,8 @@ class SyntheticSeriesModel:
         self.data_fingerprint: dict[str, Any] = {}
         self.metrics: dict[str, Any] = {}
         self.warnings: list[str] = []
+        # Wall-clock seconds of the work around training (prepare, export, ...), for the budget log.
+        self.seconds: dict[str, float] = {}
 
     # -- fitting -----------------------------------------------------------------------------------
     def fit(
@@ -84,8 +88,12 @@ class SyntheticSeriesModel:
         warm_start: SyntheticSeriesModel | None = None,
         log: Callable[[str], None] | None = None,
         on_progress: Callable[[float], None] | None = None,
+        train_until: float | None = None,
     ) -> SyntheticSeriesModel:
-        """Infer the schema, encode and train. `warm_start` starts from another model's weights (same schema)."""
+        """Infer the schema, encode and train. `warm_start` starts from another model's weights (same schema).
+        `train_until` (a `time.monotonic()` value) ends training then at the latest, whatever `max_minutes`
+        says: a command's budget also pays for reading, inference, export and scoring."""
+        started = time.monotonic()
         if isinstance(data, str | Path):
             from chronogan.training.data.io import file_fingerprint
 
@@ -102,6 +110,7 @@ class SyntheticSeriesModel:
         for w in prepared.warnings:
             (log or (lambda _m: None))(f"note: {w}")
         encoded = encode_prepared(prepared)
+        self.seconds["prepare"] = time.monotonic() - started
         spec = DataSpec.from_data(encoded)
         start_networks = None
         if warm_start is not None:
@@ -111,9 +120,19 @@ class SyntheticSeriesModel:
                     "as the model it starts from; use a fresh retrain instead"
                 )
             start_networks = warm_start.networks
+        train_config = self.config
+        if train_until is not None:
+            left = train_until - time.monotonic()
+            if left <= 0:
+                raise UserInputError(
+                    f"the time budget was used up before training could start (reading and preparing the data "
+                    f"took {self.seconds.get('prepare', 0.0):.1f}s); raise --max-minutes or pass fewer columns/rows"
+                )
+            if train_config.max_minutes is None or train_config.max_minutes * 60 > left:
+                train_config = dataclasses.replace(train_config, max_minutes=left / 60)
         try:
             outcome = train_networks(
-                self.config,
+                train_config,
                 encoded,
                 networks=start_networks,
                 progress=progress,

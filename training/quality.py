@@ -41,6 +41,7 @@ def options_from_schema(schema: TableSchema) -> SchemaOptions:
         seq_len=schema.seq_len,
         stride=schema.stride or 1,
         max_seq_len=max(schema.lengths.max_len, 1),
+        max_columns=max(1000, len(schema.column_order) + len(schema.ignored)),
     )
 
 

@@ -22,6 +22,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="fidelity report (discriminative/predictive scores, plots) for a model")
     p.add_argument("name", help="model name")
     p.add_argument("--data", type=Path, required=True, help="the real data (normally the training file)")
+    p.add_argument(
+        "--holdout",
+        type=Path,
+        default=None,
+        help="real data the model never saw (same columns): enables the privacy check (distance to closest "
+        "record, synthetic vs hold-out) and the memorisation check against it",
+    )
     p.add_argument("--version", default=None, help="model version (default: the active one)")
     p.add_argument("--out", type=Path, default=None, help="HTML report path (default: <name>-<version>-report.html)")
     p.add_argument("--json", dest="json_out", type=Path, default=None, help="metrics JSON path (default: beside --out)")
@@ -71,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         table = model.generate(args.n or real.n_sequences, seed=args.seed)
     synth = encode_synthetic(table, schema)
+    holdout = encode_real(args.holdout, schema) if args.holdout is not None else None
     history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else None
     loss = model.manifest.config.get("loss", "bce")
     print(
@@ -89,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
             equilibrium=loss if loss in ("bce", "lsgan") else None,
             quick=args.quick,
             seed=args.seed,
+            holdout=holdout.x if holdout is not None else None,
+            lengths_holdout=holdout.lengths if holdout is not None else None,
             real_table=real_table_for(args.data, schema),
             synth_table=table,
             categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
@@ -110,6 +120,13 @@ def run(args: argparse.Namespace) -> int:
         f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "
         f"predictive {pred.get('mean', float('nan')):.3f} ± {pred.get('std', float('nan')):.3f}"
     )
+    privacy = metrics.get("privacy")
+    if privacy:
+        print(
+            f"privacy {'passed' if privacy['passed'] else 'FAILED'}: {privacy['share_closer_to_training']:.0%} of "
+            f"synthetic sequences closer to training than hold-out, DCR ratio {privacy['dcr_ratio']:.2f}, "
+            f"{privacy['n_exact_copies']} exact copies"
+        )
     print(f"wrote {out} and {json_out}")
     return 0
 
@@ -121,6 +138,7 @@ def _headline(metrics: dict) -> dict:
         "predictive_train_on_real": "predictive_train_on_real",
         "protocol": "protocol",
         "memorisation": "memorisation",
+        "privacy": "privacy",
     }
     out = {name: metrics[key] for key, name in keep.items() if key in metrics}
     if isinstance(out.get("memorisation"), dict):

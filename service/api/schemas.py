@@ -150,6 +150,9 @@ class VersionOut(BaseModel):
     created_at: str | None = Field(None, examples=["2024-05-01T12:00:00Z"])
     model_type: str | None = Field(None, examples=["timegan"])
     metrics: dict[str, Any] = {}
+    privacy: dict[str, Any] | None = Field(
+        None, description="Distance-to-closest-record check against held-out real data (null: not measured)."
+    )
     error: str | None = None
 
 

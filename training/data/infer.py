@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.time_index import integer_frequency, numeric_time, parse_known_format, text_format
 from pandas.tseries.frequencies import to_offset
 
 from chronogan.artifacts.errors import UserInputError
@@ -26,6 +27,12 @@ MAX_LABEL_CHARS = 1000
 # Integer columns with at most this many distinct values are treated as categorical codes.
 LOW_CARDINALITY = 10
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# A number, then a unit after a space, a percent sign, or a common unit written on (not '1st', '3D', '10A').
+_WITH_UNIT = re.compile(
+    r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+    r"(\s+[A-Za-z°µ/$€£]{1,6}\d?|\s*%|(kg|g|mg|km|cm|mm|m|ms|s|min|h|kwh|kw|mw|w|v|hz|°c|°f|l|ml|kb|mb|gb))$",
+    re.IGNORECASE,
+)
 _TIME_NAME = re.compile(r"(date|time|timestamp|datetime|ts)$", re.IGNORECASE)
 
 
@@ -48,6 +55,16 @@ def _lines(index: pd.Index, limit: int = 5) -> str:
 def _examples(values: pd.Series, limit: int = 3) -> str:
     uniq = list(dict.fromkeys(str(v) for v in values))[:limit]
     return ", ".join(repr(v) for v in uniq)
+
+
+def _check_column_count(columns: list[str], options: SchemaOptions) -> None:
+    kept = len([c for c in columns if c not in options.ignore])
+    if kept > options.max_columns:
+        raise UserInputError(
+            f"the table has {kept} columns to model (at most {options.max_columns} are allowed); pass --ignore "
+            f"for the columns you do not need, or raise the limit with --max-columns {kept}",
+            field="max_columns",
+        )
 
 
 def _check_named_columns(options: SchemaOptions, columns: list[str]) -> None:
@@ -79,9 +96,6 @@ def _parse_time(s: pd.Series, name: str, problems: list[str], warnings: list[str
     if s.isna().any():
         problems.append(f"time column {name!r} is empty on {_lines(s.index[s.isna()])}; every row needs a timestamp")
         return s, None
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        problems.append(f"time column {name!r} holds numbers, not dates/times; omit --time-column to use step numbers")
-        return s, None
     tz: str | None = None
     if pd.api.types.is_datetime64_any_dtype(s):
         parsed = s
@@ -92,6 +106,14 @@ def _parse_time(s: pd.Series, name: str, problems: list[str], warnings: list[str
         except (ValueError, TypeError):  # mixed UTC offsets in one column
             parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
             warnings.append(f"time column {name!r} mixes UTC offsets; timestamps were converted to UTC")
+        known = parse_known_format(text) if parsed.isna().any() else None
+        if known is not None:
+            parsed = known[0]
+            if known[2]:
+                warnings.append(
+                    f"time column {name!r}: every day is 12 or less, so day and month could be swapped; read as "
+                    f"{known[1]!r} (write dates as ISO 8601, 2024-01-31, to be sure)"
+                )
         if parsed.isna().any():
             try:
                 retry = pd.to_datetime(text, errors="coerce", format="mixed", utc=parsed.dt.tz is not None)
@@ -197,6 +219,13 @@ def _infer_column(
         bad = parsed.isna()
         if not bad.any():
             numeric = pd.to_numeric(s, errors="coerce")
+        elif _with_units(nonnull[bad]):
+            problems.append(
+                f"column {name!r} holds numbers with units, such as {_examples(nonnull[bad])} on "
+                f"{_lines(nonnull.index[bad])}; remove the unit from the values (put it in the column name), "
+                f"or pass --categorical {name}"
+            )
+            return None, s
         elif nonnull[bad].astype(str).str.match(_THOUSANDS).all():
             numeric = pd.to_numeric(s.astype(str).str.replace(",", "", regex=False).where(s.notna()), errors="coerce")
             warnings.append(f"column {name!r}: removed thousands separators (e.g. {_examples(nonnull[bad], 1)})")
@@ -252,6 +281,12 @@ def _infer_column(
     return spec, values
 
 
+def _with_units(values: pd.Series) -> bool:
+    """Mostly numbers followed by a unit ('12.5 kg', '30%', '4 ms'): a number column the user means, not
+    labels (as categories they would silently lose all order and magnitude)."""
+    return len(values) > 0 and bool(values.astype(str).str.strip().str.match(_WITH_UNIT).mean() >= 0.9)
+
+
 def _constant_within(df: pd.DataFrame, key: str, col: str) -> tuple[bool, object]:
     counts = df.groupby(key, sort=False, dropna=False)[col].nunique(dropna=False)
     varying = counts[counts > 1]
@@ -289,15 +324,22 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
     problems: list[str] = []
     warnings: list[str] = []
     columns = [str(c) for c in raw.columns]
+    _check_column_count(columns, options)
     _check_named_columns(options, columns)
     df = raw.drop(columns=options.ignore).copy()
     key = options.sequence_key
     if key is not None and df[key].isna().any():
         problems.append(f"sequence key {key!r} is empty on {_lines(df.index[df[key].isna()])}")
     time_name = options.time_column or _detect_time_column(df, {key} if key else set())
-    tz = None
+    tz, time_kind, time_text_format = None, "datetime", None
     if time_name is not None:
-        df[time_name], tz = _parse_time(df[time_name], time_name, problems, warnings)
+        raw_time = df[time_name]
+        if pd.api.types.is_numeric_dtype(raw_time) and not pd.api.types.is_bool_dtype(raw_time):
+            df[time_name], time_kind = numeric_time(raw_time, time_name, problems)
+        else:
+            df[time_name], tz = _parse_time(raw_time, time_name, problems, warnings)
+            if not problems and tz is None:
+                time_text_format = text_format(raw_time, df[time_name])
         if options.time_column is None and not problems:
             warnings.append(f"using {time_name!r} as the time column (pass --time-column to choose another)")
     modelled = [c for c in df.columns if c not in (key, time_name)]
@@ -396,7 +438,18 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
         seq_starts = [a for a, _ in spans]
 
     time_spec = None
-    if time_name is not None:
+    if time_name is not None and time_kind == "integer":
+        first = df[time_name].iloc[seq_starts]
+        time_spec = TimeSpec(
+            column=time_name,
+            dtype=str(raw[time_name].dtype),
+            frequency=None,
+            frequency_ns=integer_frequency(df[time_name].to_numpy(np.int64), entity_spans),
+            start_min=str(int(first.min())),
+            start_max=str(int(first.max())),
+            kind="integer",
+        )
+    elif time_name is not None:
         alias, freq_ns = _frequency(df[time_name], entity_spans, time_name, warnings)
         first = df[time_name].iloc[seq_starts]
         time_spec = TimeSpec(
@@ -407,6 +460,8 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
             timezone=tz,
             start_min=first.min().isoformat(),
             start_max=first.max().isoformat(),
+            kind=time_kind,
+            text_format=time_text_format,
         )
 
     combos: list[ContextCombo] = []

@@ -21,10 +21,13 @@ class SchemaOptions:
     stride: int = 1
     # Entities longer than this are cut into consecutive pieces (layout 'entities').
     max_seq_len: int = 256
+    # Columns read from the table (before --ignore). Every column becomes network width and export and
+    # scoring time: 3,000 columns ran for many minutes past a 12-second budget. Raise it deliberately.
+    max_columns: int = 1000
 
     def __post_init__(self) -> None:
         problems = []
-        for name in ("seq_len", "stride", "max_seq_len"):
+        for name in ("seq_len", "stride", "max_seq_len", "max_columns"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 problems.append(f"{name} must be a positive integer, got {value!r}")

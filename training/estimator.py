@@ -114,7 +114,12 @@ class SyntheticSeriesModel:
         spec = DataSpec.from_data(encoded)
         start_networks = None
         if warm_start is not None:
-            if warm_start.spec is None or warm_start.spec.to_json() != spec.to_json():
+            # The sequence length may change (it only scales the length input), the channels may not.
+            same = {k: v for k, v in spec.to_json().items() if k != "max_len"}
+            if (
+                warm_start.spec is None
+                or {k: v for k, v in warm_start.spec.to_json().items() if k != "max_len"} != same
+            ):
                 raise UserInputError(
                     "warm start needs data with the same columns, categories and sequence shape "
                     "as the model it starts from; use a fresh retrain instead"

@@ -41,9 +41,11 @@ def split_upload(
         if len(entities) - n_val < MIN_ENTITIES:
             return None
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-        held = set(entities[np.sort(rng.choice(len(entities), size=n_val, replace=False))].tolist())
+        held = _covering_holdout(df, sequence_key, list(entities[rng.permutation(len(entities))]), n_val)
+        if len(held) < MIN_ENTITIES:
+            return None
         mask = df[sequence_key].isin(held)
-        info = {"kind": "entities", "n_train": len(entities) - n_val, "n_validation": n_val, "seed": seed}
+        info = {"kind": "entities", "n_train": len(entities) - len(held), "n_validation": len(held), "seed": seed}
         return HoldoutSplit(df[~mask].reset_index(drop=True), df[mask].reset_index(drop=True), info)
 
     ordered = _time_ordered(df, time_column)
@@ -53,6 +55,40 @@ def split_upload(
     cut = len(ordered) - n_val
     info = {"kind": "final stretch", "n_train_rows": cut, "n_validation_rows": n_val}
     return HoldoutSplit(ordered.iloc[:cut].reset_index(drop=True), ordered.iloc[cut:].reset_index(drop=True), info)
+
+
+def _covering_holdout(df: pd.DataFrame, key: str, order: list, n_val: int) -> set:
+    """Up to `n_val` entities (tried in `order`) whose removal leaves every label and every column's
+    missingness in the training part: otherwise the model trained on it has another schema (fewer
+    categories, no missing-value channel) than the data, and a warm start from the active version fails."""
+    tokens = {e: set() for e in order}
+    for col in df.columns:
+        if col == key:
+            continue
+        s = df[col]
+        # Only columns that can be categorical carry labels (at most 256 distinct values, not a float column
+        # with many values; timestamps and free text are never category sets).
+        n_unique = s.nunique()
+        labels = n_unique <= 256 and (not pd.api.types.is_float_dtype(s) or n_unique <= 10)
+        for entity, values in s.groupby(df[key], sort=False):
+            found = tokens.setdefault(entity, set())
+            if values.isna().any():
+                found.add((col, "<missing>"))
+            if labels:
+                found.update((col, v) for v in values.dropna().unique().tolist())
+    counts: dict = {}
+    for found in tokens.values():
+        for t in found:
+            counts[t] = counts.get(t, 0) + 1
+    held: set = set()
+    for entity in order:
+        if len(held) == n_val:
+            break
+        if all(counts[t] > 1 for t in tokens.get(entity, ())):
+            held.add(entity)
+            for t in tokens[entity]:
+                counts[t] -= 1
+    return held
 
 
 def _time_ordered(df: pd.DataFrame, time_column: str | None) -> pd.DataFrame:

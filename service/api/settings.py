@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     gate_steps: int = Field(500, ge=1, description="Classifier steps per gate repeat.")
     gate_repeats: int = Field(5, ge=2, description="Repeats (paired seeds) of the gate's classifier.")
     # Privacy check: share of synthetic sequences closer to a training record than to any validation one
-    # (~0.5 for data that does not memorise) above which a retrain is refused.
+    # (~0.5 for data that does not memorise, with equal set sizes; scaled for others) above which a retrain
+    # is refused.
     gate_max_share_closer_to_training: float = Field(0.8, gt=0, le=1)
 
     poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for jobs.")

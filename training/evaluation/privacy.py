@@ -5,8 +5,9 @@ For every synthetic sequence: its distance to the nearest *training* sequence an
 *validation* sequence (real data held out before training). A generator that samples the distribution is
 as close to one real set as to the other: the share of its sequences closer to a training record than to
 any validation one is what the set sizes give (half, for sets of equal size), and its median distance to
-the training set is about that of the validation sequences themselves (ratio ~1). A generator that memorises lands next to training records: the share
-goes towards 1, the ratio towards 0, and exact or near-exact copies appear.
+the training set is about that of the validation sequences themselves (ratio ~1). A generator that
+memorises lands next to training records: the share goes towards 1, the ratio towards 0, and exact or
+near-exact copies appear.
 
 Distances are those of `memorisation.py`: RMS per value of the flattened [steps x features] difference on
 the [0, 1] scale, so the tolerances mean the same for any shape.

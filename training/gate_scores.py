@@ -28,6 +28,7 @@ from chronogan.training.trainer.threads import torch_threads
 
 from chronogan.artifacts.schema import TableSchema
 
+PRIVACY_SAMPLES = 200
 Sampler = Callable[[int, int], pd.DataFrame]  # (n sequences, seed) -> generated long table
 
 
@@ -71,12 +72,18 @@ def gate_measurements(
             out["active"], out["difference"], out["active_encoding"] = _active_scores(
                 active, active_schema or schema, schema, validation, val, n, cand_values, proto
             )
+    # The privacy check needs more samples than a small validation set gives the classifier.
+    many = (
+        cand
+        if cand.n_sequences >= PRIVACY_SAMPLES
+        else encode_synthetic(candidate(PRIVACY_SAMPLES, proto.seed + 1), schema)
+    )
     out["privacy"] = privacy_check(
         tr.x,
-        cand.x,
+        many.x,
         val.x,
         lengths_train=tr.lengths,
-        lengths_synth=cand.lengths,
+        lengths_synth=many.lengths,
         lengths_validation=val.lengths,
         limits=privacy_limits,
         seed=proto.seed,

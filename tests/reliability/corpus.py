@@ -175,13 +175,12 @@ def build_corpus(folder: Path, *, upload_limit: int) -> list[CorpusCase]:
     rows = base.splitlines()
     add("trailing_delimiter_rows", "\n".join([rows[0], *(r + "," for r in rows[1:])]) + "\n", "error", "4 fields")
     add("trailing_delimiter_everywhere", "\n".join(r + "," for r in rows) + "\n", "error", "empty column name")
-    add("excel_sep_line", "sep=,\n" + base, "error", "fields")
+    add("excel_sep_line", "sep=,\n" + base, "error", "sep=")
     add(
         "duplicated_header_lines",
         "\n".join([*rows[:20], rows[0], *rows[20:]]) + "\n",
         "error",
-        "repeats the header",
-        "line 22",
+        "line 21 repeats the header",
     )
     add(
         "numbers_with_units",

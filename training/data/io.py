@@ -72,6 +72,10 @@ def read_table(path: Path | str) -> pd.DataFrame:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise UserInputError(f"{name}: the first line is empty; the file must start with a header row")
+    if lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) <= 5:
+        raise UserInputError(
+            f"{name}: line 1 is a spreadsheet's {lines[0].strip()!r} hint, not a header; delete that line"
+        )
     sep = _pick_delimiter(lines[0])
     header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
     dupes = sorted({h for h in header if header.count(h) > 1})

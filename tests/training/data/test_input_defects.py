@@ -126,3 +126,10 @@ def test_numbers_with_units_are_a_clear_error() -> None:
         prepare_table(df, _options())
     labels = pd.DataFrame({"grade": ["1st", "2nd", "3rd"] * 10, "v": np.arange(30.0)})
     assert prepare_table(labels, _options()).schema.column("grade").kind == "categorical"
+
+
+def test_spreadsheet_separator_hint_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\na;b\n1;2\n")
+    with pytest.raises(UserInputError, match="line 1 is a spreadsheet's 'sep=;' hint"):
+        read_table(path)

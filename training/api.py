@@ -149,7 +149,7 @@ def train_version(
             on_progress=on_progress,
             checkpoint_dir=checkpoint_dir,
             resume=resume,
-            train_until=budget.train_until(),
+            training_seconds=None if budget.total_s is None else lambda: budget.training_seconds(time.monotonic()),
         )
         fitting, preparing = budget.since_mark(), model.seconds.get("prepare", 0.0)
         budget.mark("preparing the data", preparing)

@@ -2,7 +2,8 @@
 
 Reading, inference, encoding, the quick score, ONNX export and verification all cost time, and on a wide
 table they cost more than training (3,000 columns x 60 rows with a 12-second budget ran for over five
-minutes). Training is given what is left of the budget minus a reserve for the work after it; the quick
+minutes). Training is given what is left of the budget minus a reserve for the work after it (but at
+least a tenth of the budget unless the budget is spent before training starts: then it is an error); the quick
 score is skipped (and says so) when the budget is spent; every part is timed and logged.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 # Share of the budget kept for the work after training (quick score, export, verification).
 AFTER_TRAINING_SHARE = 0.25
+MIN_TRAINING_SHARE = 0.1
 
 
 class CommandBudget:
@@ -23,11 +25,14 @@ class CommandBudget:
         self.parts: list[tuple[str, float]] = []
         self._last = started
 
-    def train_until(self) -> float | None:
-        """The `time.monotonic()` value by which training must end (None: no budget)."""
-        if self.total_s is None:
-            return None
-        return self.started + self.total_s * (1.0 - AFTER_TRAINING_SHARE)
+    def training_seconds(self, now: float) -> float:
+        """What training may use when it starts at `now`: up to `train_until`, but at least a tenth of the
+        budget as long as the budget is not spent (a slow read must not turn a short run into no run).
+        Zero means the whole budget went on reading and preparing the data."""
+        assert self.total_s is not None
+        if now >= self.started + self.total_s:
+            return 0.0
+        return max(self.started + self.total_s * (1.0 - AFTER_TRAINING_SHARE) - now, MIN_TRAINING_SHARE * self.total_s)
 
     def since_mark(self) -> float:
         return time.monotonic() - self._last

@@ -88,11 +88,11 @@ class SyntheticSeriesModel:
         warm_start: SyntheticSeriesModel | None = None,
         log: Callable[[str], None] | None = None,
         on_progress: Callable[[float], None] | None = None,
-        train_until: float | None = None,
+        training_seconds: Callable[[], float] | None = None,
     ) -> SyntheticSeriesModel:
         """Infer the schema, encode and train. `warm_start` starts from another model's weights (same schema).
-        `train_until` (a `time.monotonic()` value) ends training then at the latest, whatever `max_minutes`
-        says: a command's budget also pays for reading, inference, export and scoring."""
+        `training_seconds()`, asked when training starts, caps its seconds below `max_minutes`: a command's
+        budget also pays for reading, inference, export and scoring (0: the budget is spent, an error)."""
         started = time.monotonic()
         if isinstance(data, str | Path):
             from chronogan.training.data.io import file_fingerprint
@@ -126,8 +126,8 @@ class SyntheticSeriesModel:
                 )
             start_networks = warm_start.networks
         train_config = self.config
-        if train_until is not None:
-            left = train_until - time.monotonic()
+        if training_seconds is not None:
+            left = training_seconds()
             if left <= 0:
                 raise UserInputError(
                     f"the time budget was used up before training could start (reading and preparing the data "

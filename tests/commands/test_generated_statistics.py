@@ -65,7 +65,7 @@ def _http(store: Path, body: dict) -> pd.DataFrame:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured (issue 11): 0.0 % generated vs 4.4 % real for load_kw. The graph sets NaN where the "
+    reason="measured (issue 11, this test's model): 0.0 % generated vs 4.4 % real for load_kw. The graph sets NaN where the "
     "indicator channel exceeds 0.5, and the generator learns the indicator's mean (~0.05), not a 0/1 "
     "pattern, so almost nothing crosses 0.5. Needs sampling the indicator (Bernoulli) in the graph.",
 )
@@ -79,9 +79,9 @@ def test_missing_values_come_back_at_the_real_rate(energy: tuple[pd.DataFrame, P
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured (issue 11, 600 training steps): generated temperature north 18.5 vs south 13.8 °C, "
-    "real 12.2 vs 24.8: the generator does not use the region condition at this scale (conditioning is "
-    "being improved in another issue).",
+    reason="measured (issue 11, this test's 300 training steps): generated south - north temperature "
+    "-8.2 °C, real +12.5 °C (CLI and HTTP identical): the generator does not use the region condition at "
+    "this scale (conditioning is being improved in another issue).",
 )
 def test_context_value_changes_the_generated_values(energy: tuple[pd.DataFrame, Path], tmp_path: Path) -> None:
     real, store = energy

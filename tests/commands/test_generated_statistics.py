@@ -65,7 +65,8 @@ def _http(store: Path, body: dict) -> pd.DataFrame:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured (issue 11, this test's model): 0.0 % generated vs 4.4 % real for load_kw. The graph sets NaN where the "
+    reason="measured (issue 11, this test's model): 0.0 % generated vs 4.4 % real for load_kw. "
+    "The graph sets NaN where the "
     "indicator channel exceeds 0.5, and the generator learns the indicator's mean (~0.05), not a 0/1 "
     "pattern, so almost nothing crosses 0.5. Needs sampling the indicator (Bernoulli) in the graph.",
 )

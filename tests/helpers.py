@@ -125,3 +125,18 @@ class ServeProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+
+
+# Python source that makes `import torch` and `import chronogan.training` fail in the process that runs it
+# (as in an install without the train extra): the packaging and import-direction tests run code under it.
+TRAINING_BLOCKER = """
+import importlib.abc, sys
+
+class _Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch" or name.startswith("chronogan.training"):
+            raise ModuleNotFoundError(f"{name} is blocked: imported at import time or without the train extra")
+        return None
+
+sys.meta_path.insert(0, _Blocked())
+"""

@@ -17,20 +17,36 @@ from pathlib import Path
 from typing import Any
 
 from chronogan.training.budget import CommandBudget
-from chronogan.training.config import CONFIG_CLASSES, GANConfig
+from chronogan.training.config import GANConfig
 from chronogan.training.data.options import SchemaOptions
+from chronogan.training.registry import MODEL_TYPES
 
+from chronogan.artifacts.choices import DEFAULT_MODEL_TYPE, TRAIN_MODES
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.store import ModelStore, validate_model_name
 
 SCHEMA_KEYS = {f.name for f in dataclasses.fields(SchemaOptions)}
-CONFIG_SHORTCUTS = {"max_minutes", "seed", "loss", "conditioning", "cell", "batch_size", "hidden_dim", "num_layers"}
+# Config fields that may be given as top-level options; seq_len/stride/max_seq_len are config fields too
+# (the config is their one owner), offered beside the schema overrides because they shape the data.
+CONFIG_SHORTCUTS = {
+    "max_minutes",
+    "seed",
+    "loss",
+    "conditioning",
+    "cell",
+    "batch_size",
+    "hidden_dim",
+    "num_layers",
+    "seq_len",
+    "stride",
+    "max_seq_len",
+}
 RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
 
 
 @dataclass
 class TrainRequest:
-    model_type: str = "timegan"
+    model_type: str = DEFAULT_MODEL_TYPE
     schema: SchemaOptions = field(default_factory=SchemaOptions)
     config: dict[str, Any] = field(default_factory=dict)
     mode: str = "fresh"
@@ -49,26 +65,23 @@ class TrainRequest:
         if not isinstance(config, dict):
             raise UserInputError("options.config must be an object", field="options.config")
         # A config file may name its model; an explicit model_type must then agree with it.
-        model_type = options.get("model_type", config.get("model_type", "timegan"))
+        model_type = options.get("model_type", config.get("model_type", DEFAULT_MODEL_TYPE))
         if "model_type" in config and config["model_type"] != model_type:
             raise UserInputError(
                 f"model_type {model_type!r} disagrees with the config's model_type {config['model_type']!r}; "
                 "drop one of them",
                 field="options.model_type",
             )
-        if model_type not in CONFIG_CLASSES:
+        if model_type not in MODEL_TYPES:
             raise UserInputError(
-                f"model_type must be one of {sorted(CONFIG_CLASSES)}, got {model_type!r}", field="options.model_type"
+                f"model_type must be one of {sorted(MODEL_TYPES)}, got {model_type!r}", field="options.model_type"
             )
         mode = options.get("mode", "fresh")
-        if mode not in ("fresh", "warm"):
+        if mode not in TRAIN_MODES:
             raise UserInputError(f"mode must be 'fresh' or 'warm', got {mode!r}", field="options.mode")
         config = dict(config)
         for key in CONFIG_SHORTCUTS & set(options):
             config[key] = options[key]
-        for key in ("seq_len", "stride", "max_seq_len"):
-            if key in options:
-                config[key] = options[key]
         schema = SchemaOptions.from_dict({k: v for k, v in options.items() if k in SCHEMA_KEYS})
         request = cls(
             model_type=model_type,
@@ -83,7 +96,7 @@ class TrainRequest:
 
     def build_config(self) -> GANConfig:
         try:
-            return CONFIG_CLASSES[self.model_type].from_dict(self.config)
+            return MODEL_TYPES[self.model_type].config.from_dict(self.config)
         except (ValueError, TypeError) as exc:
             raise UserInputError(str(exc), field="options.config") from exc
 
@@ -94,13 +107,7 @@ def validate_upload(path: Path, options: dict[str, Any] | None = None) -> None:
     from chronogan.training.data.io import read_table
 
     request = TrainRequest.from_options(options)
-    config = request.build_config()
-    request.schema.seq_len, request.schema.stride, request.schema.max_seq_len = (
-        config.seq_len,
-        config.stride,
-        config.max_seq_len,
-    )
-    prepare_table(read_table(path), request.schema)
+    prepare_table(read_table(path), request.schema, request.build_config().sequence_shape())
 
 
 def train_version(
@@ -139,7 +146,7 @@ def train_version(
                     f"mode 'warm' needs an existing active version of {name!r}", field="options.mode"
                 ) from exc
             warm = load(model_store.version_dir(name, active))
-        model: SyntheticSeriesModel = _model_class(request.model_type)(config)
+        model: SyntheticSeriesModel = MODEL_TYPES[request.model_type].estimator_class()(config)
         model.fit(
             Path(path),
             request.schema,
@@ -155,7 +162,7 @@ def train_version(
         budget.mark("preparing the data", preparing)
         budget.mark("training", fitting - preparing)
         if request.evaluate and budget.allows_scoring():
-            model.metrics = quick_metrics(model, Path(path), request.schema)
+            model.metrics = quick_metrics(model, Path(path))
             budget.mark("the quick score", budget.since_mark())
         if before_publish is not None:
             model.metrics = {**model.metrics, **before_publish(model)}
@@ -173,15 +180,9 @@ def train_version(
     return version, model.metrics
 
 
-def _model_class(model_type: str) -> type:
-    from chronogan.training.estimator import CRNNGAN, TimeGAN
-
-    return {"timegan": TimeGAN, "crnngan": CRNNGAN}[model_type]
-
-
-def quick_metrics(model: Any, path: Path, schema_options: SchemaOptions) -> dict[str, Any]:
+def quick_metrics(model: Any, path: Path) -> dict[str, Any]:
     """A quick discriminative score of the fitted model against its training data, stored in the manifest
     (the service shows it and the retrain quality gate compares it)."""
     from chronogan.training.quality import quick_discriminative
 
-    return quick_discriminative(model, path, schema_options)
+    return quick_discriminative(model, path)

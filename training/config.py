@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Self
 
-CellType = Literal["lstm", "gru"]
-LossName = Literal["bce", "lsgan", "wgan-gp", "hinge"]
-Conditioning = Literal["auto", "none", "cgan", "acgan"]
+from chronogan.training.data.options import SequenceShape
 
-CELLS: tuple[str, ...] = ("lstm", "gru")
-LOSSES: tuple[str, ...] = ("bce", "lsgan", "wgan-gp", "hinge")
-CONDITIONINGS: tuple[str, ...] = ("auto", "none", "cgan", "acgan")
+from chronogan.artifacts.choices import CELLS, CONDITIONINGS, LOSSES, CellType, Conditioning, LossName
+
+# Longest window for one long series (the HTTP schema has the same bound for generation).
+MAX_SEQ_LEN = 4096
 
 
 @dataclass
@@ -96,6 +95,7 @@ class GANConfig:
             minimum=1,
         )
         _ints(self, ("num_threads",), minimum=1)
+        _require(self, "seq_len", self.seq_len <= MAX_SEQ_LEN, f"at most {MAX_SEQ_LEN}")
         _require(
             self,
             "noise_dim",
@@ -125,6 +125,10 @@ class GANConfig:
             self.ema_decay is None or (_is_number(self.ema_decay) and 0.0 <= self.ema_decay < 1.0),
             "in [0, 1) or null",
         )
+
+    def sequence_shape(self) -> SequenceShape:
+        """The one source of seq_len/stride/max_seq_len for cutting the data into sequences."""
+        return SequenceShape(seq_len=self.seq_len, stride=self.stride, max_seq_len=self.max_seq_len)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict, including `model_type` so `config_from_dict` can pick the class."""
@@ -254,9 +258,6 @@ class CRNNGANConfig(GANConfig):
         _non_negative(self, ("gp_weight",))
 
 
-CONFIG_CLASSES: dict[str, type[GANConfig]] = {"timegan": TimeGANConfig, "crnngan": CRNNGANConfig}
-
-
 # Fields that change the networks' shapes and were added after artifacts already existed: a saved
 # config.json without them was built without them, so loading it must not switch them on.
 ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False}
@@ -265,20 +266,21 @@ ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_
 def config_from_saved(data: dict[str, Any]) -> GANConfig:
     """`config_from_dict` for a config.json saved with an artifact: architecture fields the file predates
     take the value that rebuilds the networks it was saved with (not today's defaults)."""
-    cls = CONFIG_CLASSES.get(str(data.get("model_type")))
-    if cls is None:
+    from chronogan.training.registry import MODEL_TYPES  # the registry imports the config classes above
+
+    entry = MODEL_TYPES.get(str(data.get("model_type")))
+    if entry is None:
         return config_from_dict(data)  # raises the usual error
-    known = {f.name for f in dataclasses.fields(cls)}
+    known = {f.name for f in dataclasses.fields(entry.config)}
     filled = {k: v for k, v in ADDED_ARCHITECTURE_FIELDS.items() if k in known and k not in data}
     return config_from_dict({**data, **filled})
 
 
 def config_from_dict(data: dict[str, Any]) -> GANConfig:
     """Build the right config class from a dict carrying `model_type`."""
-    model_type = data.get("model_type")
-    if model_type not in CONFIG_CLASSES:
-        raise ValueError(f"model_type: expected one of {sorted(CONFIG_CLASSES)}, got {model_type!r}")
-    return CONFIG_CLASSES[str(model_type)].from_dict(data)
+    from chronogan.training.registry import model_type_entry
+
+    return model_type_entry(data.get("model_type")).config.from_dict(data)
 
 
 def _is_int(value: object) -> bool:
@@ -315,7 +317,6 @@ __all__ = [
     "GANConfig",
     "TimeGANConfig",
     "CRNNGANConfig",
-    "CONFIG_CLASSES",
     "config_from_dict",
     "config_from_saved",
     "CellType",

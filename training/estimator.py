@@ -27,6 +27,7 @@ from chronogan.training.data.options import SchemaOptions
 from chronogan.training.export import OutputGraph, export_onnx, verify_onnx
 from chronogan.training.models import build_networks
 from chronogan.training.models.spec import DataSpec
+from chronogan.training.registry import model_type_entry
 from chronogan.training.state_files import load_tree, save_tree
 from chronogan.training.trainer import train_networks
 from torch import nn
@@ -34,7 +35,7 @@ from torch import nn
 from chronogan.artifacts.conditions import cond_dim as schema_cond_dim
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.manifest import GRAPH_FILE, MANIFEST_FILE, GraphSpec, Manifest, checksum_folder
-from chronogan.artifacts.runtime import SequenceGenerator, draw_seed
+from chronogan.artifacts.runtime import SequenceGenerator
 from chronogan.artifacts.schema import TableSchema
 
 CHECKPOINT_DIR = "checkpoint"
@@ -47,7 +48,9 @@ class _TorchGenerator(SequenceGenerator):
         super().__init__(manifest)
         self.graph = graph
 
-    def run_graph(self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray):  # type: ignore[override]
+    def run_graph(
+        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
         args = [torch.from_numpy(noise)]
         if self.graph.cond_dim:
             args.append(torch.from_numpy(np.ascontiguousarray(condition, dtype=np.float32)))
@@ -99,13 +102,7 @@ class SyntheticSeriesModel:
 
             self.data_fingerprint = file_fingerprint(Path(data))
             data = read_table(data)
-        options = options or SchemaOptions()
-        options.seq_len, options.stride, options.max_seq_len = (
-            self.config.seq_len,
-            self.config.stride,
-            self.config.max_seq_len,
-        )
-        prepared = prepare_table(data, options)
+        prepared = prepare_table(data, options or SchemaOptions(), self.config.sequence_shape())
         self.warnings = list(prepared.warnings)
         for w in prepared.warnings:
             (log or (lambda _m: None))(f"note: {w}")
@@ -180,9 +177,7 @@ class SyntheticSeriesModel:
     ) -> pd.DataFrame:
         """n synthetic sequences in the long layout, in the user's units. Same seed -> same table."""
         generator = _TorchGenerator(self.manifest(name="in-memory", version="v0"), self.output_graph())
-        return generator.generate(
-            n, seed=draw_seed() if seed is None else seed, seq_len=seq_len, context=context, start=start
-        )
+        return generator.table(generator.plan(n, seed=seed, seq_len=seq_len, context=context, start=start))
 
     # -- persistence -------------------------------------------------------------------------------
     def graph_spec(self) -> GraphSpec:
@@ -218,7 +213,9 @@ class SyntheticSeriesModel:
 
     def save(self, path: Path | str, *, name: str | None = None, version: str = "v1") -> Path:
         """Write the artifact folder: generator.onnx (verified against torch), checkpoint/, config.json,
-        history.json, schema.json and manifest.json (with the sha256 of every other file), in that order."""
+        history.json and manifest.json (with the sha256 of every other file), in that order. (Versions saved
+        before also have a schema.json, a copy of `manifest.schema`: it is listed and verified like any file,
+        and never read.)"""
         schema, spec, networks = self._require_fitted()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
@@ -230,7 +227,6 @@ class SyntheticSeriesModel:
         (folder / CHECKPOINT_DIR / "spec.json").write_text(json.dumps(spec.to_json(), indent=2) + "\n")
         (folder / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2) + "\n")
         (folder / "history.json").write_text(json.dumps(self.history) + "\n")
-        (folder / "schema.json").write_text(schema.model_dump_json(indent=2) + "\n")
         manifest = self.manifest(name=name or folder.name, version=version, files=checksum_folder(folder))
         (folder / MANIFEST_FILE).write_text(manifest.dump_json())
         return folder
@@ -239,8 +235,7 @@ class SyntheticSeriesModel:
     def load(cls, path: Path | str) -> SyntheticSeriesModel:
         folder = Path(path)
         config = config_from_saved(json.loads((folder / "config.json").read_text()))
-        model_cls = {"timegan": TimeGAN, "crnngan": CRNNGAN}[config.model_type]
-        model = model_cls(config)
+        model = model_type_entry(config.model_type).estimator_class()(config)
         manifest = Manifest.model_validate_json((folder / MANIFEST_FILE).read_text())
         model.schema = manifest.table_schema
         model.spec = DataSpec.from_json(json.loads((folder / CHECKPOINT_DIR / "spec.json").read_text()))

@@ -6,17 +6,15 @@ post-hoc classifiers compare like with like.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from chronogan.training.data.encode import encode_generated, encode_prepared
 from chronogan.training.data.encoded import EncodedData
-from chronogan.training.data.infer import PreparedTable, prepare_table
+from chronogan.training.data.infer import prepare_like
 from chronogan.training.data.io import read_table
 from chronogan.training.data.layout import FeatureLayout
-from chronogan.training.data.options import SchemaOptions
 from chronogan.training.trainer.threads import torch_threads
 
 from chronogan.artifacts.errors import UserInputError
@@ -29,27 +27,10 @@ QUICK_MAX_SEQUENCES = 2000
 EVAL_THREADS = 1
 
 
-def options_from_schema(schema: TableSchema) -> SchemaOptions:
-    """The overrides that make inference reproduce `schema` on the same (or similar) data."""
-    return SchemaOptions(
-        sequence_key=schema.sequence_key,
-        time_column=schema.time.column if schema.time else None,
-        categorical=[c.name for c in schema.columns if c.kind == "categorical"],
-        numeric=[c.name for c in schema.columns if c.kind in ("continuous", "integer")],
-        context=[c.name for c in schema.context_columns],
-        ignore=list(schema.ignored),
-        seq_len=schema.seq_len,
-        stride=schema.stride or 1,
-        max_seq_len=max(schema.lengths.max_len, 1),
-        max_columns=max(1000, len(schema.column_order) + len(schema.ignored)),
-    )
-
-
 def encode_real(data: pd.DataFrame | Path, schema: TableSchema) -> EncodedData:
     """Real data encoded with a trained model's schema (its scaling, not the data's own)."""
     df = read_table(data) if isinstance(data, str | Path) else data
-    prepared = prepare_table(df, options_from_schema(schema))
-    return encode_prepared(PreparedTable(df=prepared.df, schema=schema, spans=prepared.spans))
+    return encode_prepared(prepare_like(df, schema))
 
 
 def synthetic_table(path: Path, schema: TableSchema) -> pd.DataFrame:
@@ -70,20 +51,15 @@ def encode_synthetic(table: pd.DataFrame, schema: TableSchema) -> EncodedData:
     return encode_generated(table, schema, max_len=schema.lengths.max_len)
 
 
-def quick_discriminative(
-    model: Any,
-    data: pd.DataFrame | Path,
-    schema_options: SchemaOptions | None = None,
-    sample: Callable[[int, int], pd.DataFrame] | None = None,
-) -> dict[str, Any]:
-    """A short discriminative score (fewer classifier steps than the paper's protocol), for the manifest
-    and the retrain quality gate. `sample(n, seed)` defaults to the model's own `sample`."""
+def quick_discriminative(model: Any, data: pd.DataFrame | Path) -> dict[str, Any]:
+    """A short discriminative score (fewer classifier steps than the paper's protocol) of the model's own
+    samples against `data`, for the manifest and the retrain quality gate."""
     from chronogan.training.evaluation.discriminative import discriminative_score
 
     schema = model.schema
     real = encode_real(data, schema)
     n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
-    table = (sample or (lambda k, s: model.sample(k, seed=s)))(n, 0)
+    table = model.sample(n, seed=0)
     synth = encode_synthetic(table, schema)
     with torch_threads(EVAL_THREADS):
         result = discriminative_score(

@@ -54,6 +54,19 @@ def draw_seed() -> int:
 
 
 @dataclass(frozen=True)
+class GenerationPlan:
+    """A request validated against one model's manifest, with its seed settled: running it cannot fail on
+    the request's content, and the same plan on the same version always gives the same table."""
+
+    n: int
+    seed: int
+    seq_len: int | None
+    context: Mapping[str, Any]  # the fixed context values, validated and converted to the columns' types
+    start_ns: int | None
+    chunk_size: int = CHUNK_SEQUENCES
+
+
+@dataclass(frozen=True)
 class _Chunk:
     """One chunk's sampled inputs and graph outputs, before decoding."""
 
@@ -86,25 +99,32 @@ class SequenceGenerator:
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         raise NotImplementedError
 
-    # -- generation --------------------------------------------------------------------------------
-    def iter_chunks(
+    # -- generation: `plan` validates and settles the seed, `chunks`/`table` only run the plan ------------
+    def plan(
         self,
         n: int,
         *,
-        seed: int,
+        seed: int | None = None,
         seq_len: int | None = None,
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
         chunk_size: int = CHUNK_SEQUENCES,
-    ) -> Iterator[pd.DataFrame]:
+    ) -> GenerationPlan:
+        """Check a request against the manifest (UserInputError naming the field otherwise) and fix its seed:
+        the one given, else a fresh random one (the only place a seed is drawn)."""
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise UserInputError(f"n_sequences must be a positive integer, got {n!r}", field="n_sequences")
-        seed = validate_seed(seed)
+        seed = draw_seed() if seed is None else validate_seed(seed)
         seq_len = validate_seq_len(seq_len)
         fixed = validate_context(self.schema, context)
         start_ns = self.time_axis.parse_start(start) if self.time_axis else None
         if start is not None and self.time_axis is None:
             raise UserInputError("start is only allowed for models trained with a time column", field="start")
+        return GenerationPlan(int(n), seed, seq_len, fixed, start_ns, chunk_size)
+
+    def chunks(self, plan: GenerationPlan) -> Iterator[pd.DataFrame]:
+        """The plan's table in chunks of `plan.chunk_size` sequences, in order."""
+        n, seed, chunk_size = plan.n, plan.seed, plan.chunk_size
         noise_dim = self.manifest.graph.noise_dim
         time_axis = self.time_axis
 
@@ -113,9 +133,9 @@ class SequenceGenerator:
             # order (or on another thread) and still give the same table for the same seed.
             b = min(chunk_size, n - first)
             rng = np.random.default_rng(np.random.SeedSequence([seed, chunk]))
-            lengths = sample_lengths(self.schema, b, rng, seq_len)
-            contexts = sample_contexts(self.schema, b, rng, fixed)
-            starts = time_axis.sample_starts(b, rng, start_ns) if time_axis else None
+            lengths = sample_lengths(self.schema, b, rng, plan.seq_len)
+            contexts = sample_contexts(self.schema, b, rng, plan.context)
+            starts = time_axis.sample_starts(b, rng, plan.start_ns) if time_axis else None
             noise = rng.standard_normal((b, int(lengths.max()), noise_dim), dtype=np.float32)
             condition = encode_context_columns(self.schema, contexts)
             numeric, categorical = self.run_graph(noise, condition, lengths)
@@ -155,6 +175,26 @@ class SequenceGenerator:
         finally:  # also when the caller stops early (a cancelled job): drop what has not started
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def table(self, plan: GenerationPlan) -> pd.DataFrame:
+        """The plan's whole table as one DataFrame."""
+        chunks = list(self.chunks(plan))
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
+    def iter_chunks(
+        self,
+        n: int,
+        *,
+        seed: int,
+        seq_len: int | None = None,
+        context: Mapping[str, Any] | None = None,
+        start: str | None = None,
+        chunk_size: int = CHUNK_SEQUENCES,
+    ) -> Iterator[pd.DataFrame]:
+        """`chunks(plan(...))`: the request is validated now, before the first chunk is asked for."""
+        return self.chunks(
+            self.plan(n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start, chunk_size=chunk_size)
+        )
+
     def generate(
         self,
         n: int,
@@ -164,8 +204,8 @@ class SequenceGenerator:
         context: Mapping[str, Any] | None = None,
         start: str | None = None,
     ) -> pd.DataFrame:
-        chunks = list(self.iter_chunks(n, seed=seed, seq_len=seq_len, context=context, start=start))
-        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        """`table(plan(...))` with an explicit seed."""
+        return self.table(self.plan(n, seed=validate_seed(seed), seq_len=seq_len, context=context, start=start))
 
 
 class LoadedModel(SequenceGenerator):

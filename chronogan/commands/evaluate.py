@@ -2,15 +2,14 @@
 
 Synthetic data comes from the served artifact (onnxruntime), so the report describes exactly what the
 service returns; `--synthetic FILE` scores a file written earlier by `chronogan generate` (or the API)
-instead. The headline scores are also written into the version's manifest (`metrics.evaluation`), which
-the service shows.
+instead. The headline scores are also recorded beside the version (`<version>/evaluation/latest.json`; the
+published manifest is never rewritten), and `chronogan models` and the service show them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -38,12 +37,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=None,
         help="score this file (e.g. the output of `chronogan generate`) instead of sampling the model; "
-        "its scores are not recorded in the manifest",
+        "its scores are not recorded with the version",
     )
     source.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="fewer classifier steps and repeats (minutes -> seconds)")
-    p.add_argument("--no-manifest", action="store_true", help="do not record the scores in the manifest")
+    p.add_argument("--no-manifest", action="store_true", help="do not record the scores with the version")
     add_store(p)
     p.set_defaults(run=run)
 
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise UserInputError("evaluation needs PyTorch: pip install -c constraints.txt 'chronogan[train]'") from None
-    from chronogan.artifacts.manifest import MANIFEST_FILE
+    from chronogan.artifacts.evaluation import write_evaluation
     from chronogan.artifacts.runtime import LoadedModel
     from chronogan.artifacts.store import ModelStore
     from chronogan.training.evaluation.report import build_report
@@ -109,12 +108,8 @@ def run(args: argparse.Namespace) -> int:
     json_out = args.json_out or out.with_suffix(".json")
     out.write_text(html)
     json_out.write_text(json.dumps(metrics, indent=2) + "\n")
-    if not args.no_manifest and args.synthetic is None:  # the manifest records the model's own samples only
-        manifest = model.manifest
-        manifest.metrics = {**manifest.metrics, "evaluation": _headline(metrics)}
-        tmp = folder / f".{MANIFEST_FILE}.tmp"
-        tmp.write_text(manifest.dump_json())
-        os.replace(tmp, folder / MANIFEST_FILE)
+    if not args.no_manifest and args.synthetic is None:  # only the model's own samples describe the version
+        write_evaluation(folder, _headline(metrics))
     disc, pred = metrics.get("disc") or {}, metrics.get("pred") or {}
     print(
         f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from chronogan.artifacts.errors import UserInputError
-from chronogan.artifacts.runtime import LoadedModel, draw_seed
+from chronogan.artifacts.runtime import LoadedModel
 from chronogan.artifacts.store import ModelStore
 from chronogan.artifacts.tables import ChunkedTableWriter, format_from_path
 from chronogan.commands.common import add_store, store_of
@@ -51,17 +51,14 @@ def run(args: argparse.Namespace) -> int:
     store = ModelStore(store_of(args))
     version = store.resolve(args.name, args.version)
     model = LoadedModel.load(store.version_dir(args.name, version))
-    seed = draw_seed() if args.seed is None else args.seed
-    chunks = model.iter_chunks(
-        args.n, seed=seed, seq_len=args.seq_len, context=_context(args.context), start=args.start
-    )
-    first = next(chunks)  # validates the request before anything is written
+    # Validated (and the seed settled) before anything is written.
+    plan = model.plan(args.n, seed=args.seed, seq_len=args.seq_len, context=_context(args.context), start=args.start)
+    seed = plan.seed
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.{uuid.uuid4().hex}.tmp")
     try:
         with ChunkedTableWriter(tmp, fmt) as writer:
-            writer.write(first)
-            for chunk in chunks:
+            for chunk in model.chunks(plan):
                 writer.write(chunk)
         os.replace(tmp, args.out)
     finally:

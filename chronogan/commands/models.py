@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from chronogan.artifacts.errors import ChronoganError
+from chronogan.artifacts.evaluation import version_metrics
 from chronogan.artifacts.store import ModelStore
 from chronogan.commands.common import add_store, store_of
 
@@ -26,10 +27,14 @@ def run(args: argparse.Namespace) -> int:
         for version in store.list_versions(name):
             try:
                 manifest = store.read_manifest(name, version)
-                disc = manifest.metrics.get("discriminative", {}).get("mean")
+                metrics = version_metrics(store.version_dir(name, version), manifest)
+                disc = metrics.get("discriminative", {}).get("mean")
+                evaluated = (metrics.get("evaluation") or {}).get("discriminative", {}).get("mean")
                 info = f"{manifest.model_type}, created {manifest.created_at}" + (
                     f", discriminative {disc:.3f}" if disc is not None else ""
                 )
+                if evaluated is not None:
+                    info += f", evaluated discriminative {evaluated:.3f}"
             except ChronoganError as exc:
                 info = f"unreadable: {exc}"
             print(f"  {'*' if version == active else ' '} {version}  {info}")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chronogan.artifacts.choices import CONDITIONINGS, LOSSES, MODEL_TYPE_NAMES
 from chronogan.artifacts.errors import UserInputError
 from chronogan.commands.common import add_store, csv_list, store_of
 
@@ -24,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--model",
         dest="model_type",
-        choices=["timegan", "crnngan"],
+        choices=MODEL_TYPE_NAMES,
         default=None,
         help="default: the --config file's model_type, else timegan",
     )
@@ -42,8 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--max-seq-len", type=int, help="entities longer than this are cut into pieces (default 256)")
     t.add_argument("--max-minutes", type=float, help="training time budget in minutes (0.5 = thirty seconds)")
     t.add_argument("--seed", type=int, help="random seed (default 0): same seed, same model")
-    t.add_argument("--loss", choices=["bce", "lsgan", "wgan-gp", "hinge"], help="adversarial loss (default bce)")
-    t.add_argument("--conditioning", choices=["auto", "none", "cgan", "acgan"], help="conditioning on context columns")
+    t.add_argument("--loss", choices=LOSSES, help="adversarial loss (default bce)")
+    t.add_argument("--conditioning", choices=CONDITIONINGS, help="conditioning on context columns")
     t.add_argument("--config", type=Path, help="JSON file with any other config fields")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     t.add_argument("--no-eval", action="store_true", help="skip the quick quality score after training")

@@ -11,7 +11,6 @@ import errno
 import logging
 from typing import Any
 
-from chronogan.service.jobs.store import JobConflictError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -163,7 +162,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UserInputError, _user_input)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(ConflictError, _conflict)
-    app.add_exception_handler(JobConflictError, _conflict)
     app.add_exception_handler(ArtifactIntegrityError, _integrity)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

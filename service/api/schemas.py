@@ -7,6 +7,7 @@ from typing import Any, Literal
 from chronogan.service.api.formats import OutputFormat
 from pydantic import BaseModel, ConfigDict, Field
 
+from chronogan.artifacts.choices import CellType, Conditioning, LossName, TrainMode
 from chronogan.artifacts.runtime import MAX_SEED
 
 Label = str | int | float | bool | None
@@ -94,15 +95,13 @@ class RetrainOptions(BaseModel):
     max_columns: int | None = Field(None, ge=1, description="Refuse tables with more columns (default 1000).")
     model_type: str | None = Field(None, examples=["timegan"])
     max_minutes: float | None = Field(None, gt=0, examples=[10])
-    mode: Literal["fresh", "warm"] = Field(
-        "fresh", description="warm: start from the active version's weights.", examples=["warm"]
-    )
+    mode: TrainMode = Field("fresh", description="warm: start from the active version's weights.", examples=["warm"])
     promote: bool = Field(False, description="Activate the new version whatever the quality gate says.")
     # Training shortcuts (see chronogan.training.config); anything else goes in `config`.
     seed: int | None = Field(None, ge=0, examples=[0])
-    loss: Literal["bce", "lsgan", "wgan-gp", "hinge"] | None = None
-    conditioning: Literal["auto", "none", "cgan", "acgan"] | None = None
-    cell: Literal["lstm", "gru"] | None = None
+    loss: LossName | None = None
+    conditioning: Conditioning | None = None
+    cell: CellType | None = None
     batch_size: int | None = Field(None, ge=1)
     hidden_dim: int | None = Field(None, ge=1)
     num_layers: int | None = Field(None, ge=1)

@@ -38,7 +38,6 @@ class JobContext:
     # Writing every tiny step to SQLite would be wasteful; progress is stored at most this often.
     min_interval: float = 0.25
     _last_write: float = 0.0
-    _last_fraction: float = 0.0
 
     @property
     def work_dir(self) -> Path:
@@ -48,7 +47,6 @@ class JobContext:
     def progress(self, fraction: float, *, force: bool = False) -> None:
         if self.stop.is_set():
             raise WorkerStopping()
-        self._last_fraction = fraction
         now = time.monotonic()
         if not force and now - self._last_write < self.min_interval:
             return
@@ -59,7 +57,3 @@ class JobContext:
             raise JobLost(str(exc)) from exc
         if cancel:
             raise JobCanceled()
-
-    def check(self) -> None:
-        """Cancellation/shutdown check without new progress."""
-        self.progress(self._last_fraction, force=True)

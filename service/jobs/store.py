@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from chronogan.artifacts.errors import NotFoundError
+from chronogan.artifacts.errors import ConflictError, NotFoundError
 
 JobState = Literal["queued", "running", "succeeded", "failed", "canceled"]
 STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "canceled")
@@ -56,8 +56,9 @@ CREATE INDEX IF NOT EXISTS jobs_by_model ON jobs (model, kind, state);
 """
 
 
-class JobConflictError(Exception):
-    """A state change that the job's current state does not allow (e.g. cancel a finished job)."""
+class JobConflictError(ConflictError):
+    """A state change that the job's current state does not allow (e.g. cancel a finished job). A
+    ConflictError: HTTP 409, and exit code 2 from the CLI."""
 
 
 @dataclass
@@ -170,7 +171,8 @@ class JobStore:
         return Job.from_row(row)
 
     def list_jobs(self, *, state: str | None = None, model: str | None = None, limit: int = 100) -> list[Job]:
-        sql, args = "SELECT * FROM jobs WHERE 1=1", []
+        sql = "SELECT * FROM jobs WHERE 1=1"
+        args: list[str | int] = []
         if state:
             sql += " AND state = ?"
             args.append(state)
@@ -183,7 +185,7 @@ class JobStore:
             return [Job.from_row(r) for r in db.execute(sql, args).fetchall()]
 
     def count_by_state(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATES, 0)
         with self._connect() as db:
             for row in db.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
                 counts[row["state"]] = row["n"]

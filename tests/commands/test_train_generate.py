@@ -36,7 +36,6 @@ def test_artifact_folder_is_complete_and_checksummed(energy_store: tuple[Path, P
         "generator.onnx",
         "config.json",
         "history.json",
-        "schema.json",
         "checkpoint/networks.safetensors",
         "checkpoint/networks.json",
         "checkpoint/spec.json",
@@ -133,16 +132,23 @@ def test_single_series_windows_and_crnngan(stocks_csv: Path, tmp_path: Path) -> 
     assert np.isfinite(synth.drop(columns=["sequence_id", "step"]).to_numpy()).all()
 
 
-def test_evaluate_writes_html_json_and_records_scores(energy_store: tuple[Path, Path], tmp_path: Path) -> None:
+def test_evaluate_writes_html_json_and_records_scores(
+    energy_store: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     csv, store = energy_store
+    manifest_before = (store / "energy" / "v1" / "manifest.json").read_bytes()
     out = tmp_path / "report.html"
     assert main(["evaluate", "energy", "--data", str(csv), "--quick", "--out", str(out), "--store", str(store)]) == 0
     html = out.read_text()
     assert "data:image/png;base64" in html and "<script" not in html
     metrics = json.loads(out.with_suffix(".json").read_text())
     assert 0.0 <= metrics["disc"]["mean"] <= 0.5
-    manifest = json.loads((store / "energy" / "v1" / "manifest.json").read_text())
-    assert manifest["metrics"]["evaluation"]["discriminative"]["mean"] == metrics["disc"]["mean"]
+    # Recorded beside the published version, whose manifest stays byte for byte as published.
+    assert (store / "energy" / "v1" / "manifest.json").read_bytes() == manifest_before
+    recorded = json.loads((store / "energy" / "v1" / "evaluation" / "latest.json").read_text())
+    assert recorded["discriminative"]["mean"] == metrics["disc"]["mean"]
+    assert main(["models", "--store", str(store)]) == 0
+    assert f"evaluated discriminative {metrics['disc']['mean']:.3f}" in capsys.readouterr().out
 
 
 def test_evaluate_scores_a_generated_file_like_the_model_itself(

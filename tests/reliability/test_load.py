@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from benchmarks.reliability.load import drive, start_background_jobs
 from tests.helpers import MODEL, ServeProcess
+from tests.reliability.load_driver import drive, start_background_jobs
 
 KEY = "load-key"
 

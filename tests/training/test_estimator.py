@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -57,3 +58,19 @@ def test_artifacts_saved_before_the_newer_architecture_fields_still_load(tmp_pat
     loaded = load(folder)
     assert loaded.config.skip_connections is False and loaded.config.static_noise is False
     pd.testing.assert_frame_equal(loaded.sample(4, seed=1), expected)
+
+
+def test_fit_takes_the_sequence_shape_from_the_config_and_leaves_the_options_alone() -> None:
+    options = SchemaOptions(numeric=["volume"])
+    before = dataclasses.replace(options)
+    model = CRNNGAN(CRNNGANConfig(steps=1, seq_len=6, stride=4, **{k: v for k, v in TINY.items() if k != "seq_len"}))
+    model.fit(_series(), options, progress=False)
+    assert options == before
+    assert (model.schema.seq_len, model.schema.stride, model.schema.n_sequences) == (6, 4, 19)
+
+
+def test_the_config_owns_the_sequence_shape_bounds() -> None:
+    with pytest.raises(ValueError, match="'seq_len' must be at most 4096"):
+        TimeGANConfig(seq_len=5000)
+    with pytest.raises(TypeError):
+        SchemaOptions(seq_len=5)  # type: ignore[call-arg]  # not a schema option any more: the config's

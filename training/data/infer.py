@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.options import SchemaOptions, SequenceShape
 from chronogan.training.data.time_index import integer_frequency, numeric_time, parse_known_format, text_format
 from pandas.tseries.frequencies import to_offset
 
@@ -319,13 +319,64 @@ def _frequency(
     return alias, mode
 
 
-def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> PreparedTable:
+def prepare_table(
+    raw: pd.DataFrame, options: SchemaOptions | None = None, shape: SequenceShape | None = None
+) -> PreparedTable:
+    """The input's schema and its sequences, in named steps; each step that can find problems raises them all
+    together before the next step relies on its result. `shape` comes from the model config
+    (`GANConfig.sequence_shape()`); neither argument is modified."""
     options = options or SchemaOptions()
-    problems: list[str] = []
+    shape = shape or SequenceShape()
     warnings: list[str] = []
     columns = [str(c) for c in raw.columns]
     _check_column_count(columns, options)
     _check_named_columns(options, columns)
+    df, time_name, time_read, specs = _typed_columns(raw, options, warnings)
+    df, original_index = _sort_rows(df, options.sequence_key, time_name, warnings)
+    entity_spans, entities = _entity_spans(df, options.sequence_key)
+    if time_name is not None:
+        _check_duplicate_times(df[time_name], entity_spans, entities, original_index, options.sequence_key, time_name)
+    _mark_context_columns(df, specs, options, len(entity_spans), warnings)
+    spans, lengths = _sequence_spans(len(df), entity_spans, options.sequence_key, shape, warnings)
+    seq_starts = [a for a, _ in spans]
+    time_spec = None
+    if time_name is not None:
+        time_spec = _time_spec(df[time_name], str(raw[time_name].dtype), time_read, entity_spans, seq_starts, warnings)
+    combos = _context_statistics(df, specs, seq_starts)
+    key = options.sequence_key
+    schema = TableSchema(
+        layout="entities" if key else "windows",
+        column_order=[c for c in columns if c not in options.ignore],
+        columns=specs,
+        sequence_key=key,
+        sequence_key_dtype=str(raw[key].dtype) if key else None,
+        time=time_spec,
+        seq_len=lengths.max_len,
+        stride=shape.stride if key is None else None,
+        lengths=lengths,
+        ignored=list(options.ignore),
+        context_combos=combos,
+        n_rows=len(df),
+        n_sequences=len(spans),
+    )
+    return PreparedTable(df=df, schema=schema, spans=spans, warnings=warnings)
+
+
+@dataclass(frozen=True)
+class _TimeRead:
+    """How the time column was read: its timezone, 'datetime' or 'integer', and the text layout it was written
+    in (so generated times are written the same way)."""
+
+    timezone: str | None = None
+    kind: str = "datetime"
+    text_format: str | None = None
+
+
+def _typed_columns(
+    raw: pd.DataFrame, options: SchemaOptions, warnings: list[str]
+) -> tuple[pd.DataFrame, str | None, _TimeRead, list[ColumnSpec]]:
+    """Drop ignored columns, parse the time column and infer every modelled column's spec and clean dtype."""
+    problems: list[str] = []
     df = raw.drop(columns=options.ignore).copy()
     key = options.sequence_key
     if key is not None and df[key].isna().any():
@@ -353,8 +404,14 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
             df[name] = converted
     if problems:
         raise UserInputError(problems)
+    return df, time_name, _TimeRead(tz, time_kind, time_text_format), specs
 
-    # Sort: entities in order of first appearance, rows by time within each (a stable sort keeps file order).
+
+def _sort_rows(
+    df: pd.DataFrame, key: str | None, time_name: str | None, warnings: list[str]
+) -> tuple[pd.DataFrame, pd.Index]:
+    """Entities in order of first appearance, rows by time within each (a stable sort keeps file order).
+    Returns the sorted frame (index 0..n-1) and the rows' original index, for line numbers in messages."""
     if key is not None:
         order = pd.Series(pd.factorize(df[key])[0], index=df.index)
         df = df.assign(_entity=order)
@@ -363,43 +420,59 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
     elif time_name is not None and not df[time_name].is_monotonic_increasing:
         warnings.append(f"rows were sorted by time column {time_name!r}")
         df = df.sort_values(time_name, kind="stable")
-    original_index = df.index
-    df = df.reset_index(drop=True)
+    return df.reset_index(drop=True), df.index
 
-    # Sequences: whole entities (cut at max_seq_len) or windows of one long series.
-    if key is not None:
-        sizes = df.groupby(key, sort=False).size()
-        starts = np.concatenate([[0], np.cumsum(sizes.to_numpy())[:-1]])
-        entity_spans = list(zip(starts.tolist(), sizes.tolist(), strict=True))
-    else:
-        entity_spans = [(0, len(df))]
 
-    if time_name is not None:
-        times = df[time_name]
-        for (a, n), ent in zip(entity_spans, (sizes.index if key else [None]), strict=True):
-            seg = times.iloc[a : a + n]
-            dup = seg.duplicated()
-            if dup.any():
-                where = f" within entity {ent!r}" if key else ""
-                problems.append(
-                    f"time column {time_name!r} has duplicate timestamps{where} "
-                    f"(e.g. {seg[dup].iloc[0]} on {_lines(original_index[a : a + n][dup.to_numpy()])})"
-                )
-                if len(problems) > 5:
-                    break
+def _entity_spans(df: pd.DataFrame, key: str | None) -> tuple[list[tuple[int, int]], list[object]]:
+    """(first row, rows) of each entity in the sorted frame, and the entity ids (one long series: one span)."""
+    if key is None:
+        return [(0, len(df))], [None]
+    sizes = df.groupby(key, sort=False).size()
+    starts = np.concatenate([[0], np.cumsum(sizes.to_numpy())[:-1]])
+    return list(zip(starts.tolist(), sizes.tolist(), strict=True)), list(sizes.index)
+
+
+def _check_duplicate_times(
+    times: pd.Series,
+    entity_spans: list[tuple[int, int]],
+    entities: list[object],
+    original_index: pd.Index,
+    key: str | None,
+    time_name: str,
+) -> None:
+    problems: list[str] = []
+    for (a, n), ent in zip(entity_spans, entities, strict=True):
+        seg = times.iloc[a : a + n]
+        dup = seg.duplicated()
+        if dup.any():
+            where = f" within entity {ent!r}" if key else ""
+            problems.append(
+                f"time column {time_name!r} has duplicate timestamps{where} "
+                f"(e.g. {seg[dup].iloc[0]} on {_lines(original_index[a : a + n][dup.to_numpy()])})"
+            )
+            if len(problems) > 5:
+                break
     if problems:
         raise UserInputError(problems)
 
+
+def _mark_context_columns(
+    df: pd.DataFrame, specs: list[ColumnSpec], options: SchemaOptions, n_entities: int, warnings: list[str]
+) -> None:
+    """Set `is_context` on the columns named by --context, or (without it) on those constant within entities."""
+    problems: list[str] = []
+    key = options.sequence_key
     for spec in specs:
         if spec.name in options.context:
-            ok, example = _constant_within(df, key, spec.name)  # type: ignore[arg-type]
+            assert key is not None  # _check_named_columns: --context needs --sequence-key
+            ok, example = _constant_within(df, key, spec.name)
             if not ok:
                 problems.append(
                     f"--context {spec.name}: the column is not constant within entity {example!r}; "
                     "context columns must have one value per entity"
                 )
             spec.is_context = True
-        elif key is not None and not options.context and len(entity_spans) > 1:
+        elif key is not None and not options.context and n_entities > 1:
             ok, _ = _constant_within(df, key, spec.name)
             if ok and df[spec.name].nunique(dropna=False) > 1:
                 spec.is_context = True
@@ -414,84 +487,105 @@ def prepare_table(raw: pd.DataFrame, options: SchemaOptions | None = None) -> Pr
     if problems:
         raise UserInputError(problems)
 
-    if key is None:
-        n = len(df)
-        if n < options.seq_len + 1:
-            raise UserInputError(
-                f"only {n} row{'s' if n != 1 else ''}: need at least seq_len + 1 = {options.seq_len + 1} rows "
-                "(or pass a smaller --seq-len)"
-            )
-        spans = [(s, options.seq_len) for s in range(0, n - options.seq_len + 1, options.stride)]
-        lengths = LengthSpec(max_len=options.seq_len, variable=False, values=[options.seq_len], counts=[len(spans)])
-        seq_starts = [s for s, _ in spans]
-    else:
-        spans = []
-        for a, n in entity_spans:
-            spans.extend((a + off, min(options.max_seq_len, n - off)) for off in range(0, n, options.max_seq_len))
-        if any(n > options.max_seq_len for _, n in entity_spans):
-            warnings.append(f"entities longer than max_seq_len={options.max_seq_len} were cut into pieces")
-        counts = Counter(n for _, n in spans)
-        max_len = max(counts)
-        lengths = LengthSpec(
-            max_len=max_len, variable=len(counts) > 1, values=sorted(counts), counts=[counts[v] for v in sorted(counts)]
-        )
-        seq_starts = [a for a, _ in spans]
 
-    time_spec = None
-    if time_name is not None and time_kind == "integer":
-        first = df[time_name].iloc[seq_starts]
-        time_spec = TimeSpec(
-            column=time_name,
-            dtype=str(raw[time_name].dtype),
+def _sequence_spans(
+    n_rows: int, entity_spans: list[tuple[int, int]], key: str | None, shape: SequenceShape, warnings: list[str]
+) -> tuple[list[tuple[int, int]], LengthSpec]:
+    """Sequences: windows of one long series (seq_len, stride), or whole entities cut at max_seq_len."""
+    if key is None:
+        if n_rows < shape.seq_len + 1:
+            raise UserInputError(
+                f"only {n_rows} row{'s' if n_rows != 1 else ''}: need at least seq_len + 1 = {shape.seq_len + 1} "
+                "rows (or pass a smaller --seq-len)"
+            )
+        spans = [(s, shape.seq_len) for s in range(0, n_rows - shape.seq_len + 1, shape.stride)]
+        return spans, LengthSpec(max_len=shape.seq_len, variable=False, values=[shape.seq_len], counts=[len(spans)])
+    spans = []
+    for a, n in entity_spans:
+        spans.extend((a + off, min(shape.max_seq_len, n - off)) for off in range(0, n, shape.max_seq_len))
+    if any(n > shape.max_seq_len for _, n in entity_spans):
+        warnings.append(f"entities longer than max_seq_len={shape.max_seq_len} were cut into pieces")
+    counts = Counter(n for _, n in spans)
+    values = sorted(counts)
+    return spans, LengthSpec(
+        max_len=max(counts), variable=len(counts) > 1, values=values, counts=[counts[v] for v in values]
+    )
+
+
+def _time_spec(
+    times: pd.Series,
+    dtype: str,
+    read: _TimeRead,
+    entity_spans: list[tuple[int, int]],
+    seq_starts: list[int],
+    warnings: list[str],
+) -> TimeSpec:
+    first = times.iloc[seq_starts]
+    if read.kind == "integer":
+        return TimeSpec(
+            column=str(times.name),
+            dtype=dtype,
             frequency=None,
-            frequency_ns=integer_frequency(df[time_name].to_numpy(np.int64), entity_spans),
+            frequency_ns=integer_frequency(times.to_numpy(np.int64), entity_spans),
             start_min=str(int(first.min())),
             start_max=str(int(first.max())),
             kind="integer",
         )
-    elif time_name is not None:
-        alias, freq_ns = _frequency(df[time_name], entity_spans, time_name, warnings)
-        first = df[time_name].iloc[seq_starts]
-        time_spec = TimeSpec(
-            column=time_name,
-            dtype=str(raw[time_name].dtype),
-            frequency=alias,
-            frequency_ns=freq_ns,
-            timezone=tz,
-            start_min=first.min().isoformat(),
-            start_max=first.max().isoformat(),
-            kind=time_kind,
-            text_format=time_text_format,
-        )
-
-    combos: list[ContextCombo] = []
-    contexts = [s for s in specs if s.is_context]
-    if contexts:
-        firsts = df.iloc[seq_starts]
-        cat_ctx = [s.name for s in contexts if not s.is_numeric]
-        if cat_ctx:
-            tally = Counter(
-                tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row)
-                for row in firsts[cat_ctx].itertuples(index=False)
-            )
-            combos = [ContextCombo(values=list(k), count=c) for k, c in sorted(tally.items(), key=lambda kv: -kv[1])]
-        for spec in contexts:
-            if spec.is_numeric:
-                spec.quantiles = np.quantile(firsts[spec.name].to_numpy(float), np.linspace(0, 1, 21)).tolist()
-
-    schema = TableSchema(
-        layout="entities" if key else "windows",
-        column_order=[c for c in columns if c not in options.ignore],
-        columns=specs,
-        sequence_key=key,
-        sequence_key_dtype=str(raw[key].dtype) if key else None,
-        time=time_spec,
-        seq_len=lengths.max_len,
-        stride=options.stride if key is None else None,
-        lengths=lengths,
-        ignored=list(options.ignore),
-        context_combos=combos,
-        n_rows=len(df),
-        n_sequences=len(spans),
+    alias, freq_ns = _frequency(times, entity_spans, str(times.name), warnings)
+    return TimeSpec(
+        column=str(times.name),
+        dtype=dtype,
+        frequency=alias,
+        frequency_ns=freq_ns,
+        timezone=read.timezone,
+        start_min=first.min().isoformat(),
+        start_max=first.max().isoformat(),
+        kind=read.kind,
+        text_format=read.text_format,
     )
-    return PreparedTable(df=df, schema=schema, spans=spans, warnings=warnings)
+
+
+def _context_statistics(df: pd.DataFrame, specs: list[ColumnSpec], seq_starts: list[int]) -> list[ContextCombo]:
+    """What generation samples contexts from: the observed combinations of categorical context values
+    (most frequent first) and, on each numeric context spec, its quantiles (set in place)."""
+    contexts = [s for s in specs if s.is_context]
+    if not contexts:
+        return []
+    firsts = df.iloc[seq_starts]
+    combos: list[ContextCombo] = []
+    cat_ctx = [s.name for s in contexts if not s.is_numeric]
+    if cat_ctx:
+        tally = Counter(
+            tuple(None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row)
+            for row in firsts[cat_ctx].itertuples(index=False)
+        )
+        combos = [ContextCombo(values=list(k), count=c) for k, c in sorted(tally.items(), key=lambda kv: -kv[1])]
+    for spec in contexts:
+        if spec.is_numeric:
+            spec.quantiles = np.quantile(firsts[spec.name].to_numpy(float), np.linspace(0, 1, 21)).tolist()
+    return combos
+
+
+def options_like(schema: TableSchema) -> SchemaOptions:
+    """The column overrides that make inference reproduce a trained model's column decisions."""
+    return SchemaOptions(
+        sequence_key=schema.sequence_key,
+        time_column=schema.time.column if schema.time else None,
+        categorical=[c.name for c in schema.columns if c.kind == "categorical"],
+        numeric=[c.name for c in schema.columns if c.kind in ("continuous", "integer")],
+        context=[c.name for c in schema.context_columns],
+        ignore=list(schema.ignored),
+        max_columns=max(1000, len(schema.column_order) + len(schema.ignored)),
+    )
+
+
+def prepare_like(raw: pd.DataFrame, schema: TableSchema) -> PreparedTable:
+    """Other data (real data to score a model against) prepared with a trained model's decisions: the same
+    column kinds, key, time column, context columns and sequence shape, and the model's own schema (its
+    scaling and categories, not the data's)."""
+    options = options_like(schema)
+    # Cutting at the longest training sequence gives the training spans: that length is max_seq_len when
+    # entities were cut, and no entity was longer otherwise.
+    shape = SequenceShape(seq_len=schema.seq_len, stride=schema.stride or 1, max_seq_len=max(schema.lengths.max_len, 1))
+    prepared = prepare_table(raw, options, shape)
+    return PreparedTable(df=prepared.df, schema=schema, spans=prepared.spans)

@@ -7,20 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from chronogan.training.config import CRNNGANConfig, GANConfig, TimeGANConfig
+from chronogan.training.config import GANConfig
 from chronogan.training.data.encoded import EncodedData
 from chronogan.training.losses import adversarial_loss
 from chronogan.training.models import build_networks
 from chronogan.training.models.spec import DataSpec
 from chronogan.training.monitor import TrainingMonitor
+from chronogan.training.registry import entry_for_config
 from chronogan.training.trainer import checkpoint
-from chronogan.training.trainer.base import ModelSteps
 from chronogan.training.trainer.batches import BatchSampler
-from chronogan.training.trainer.crnngan import CRNNGANSteps
 from chronogan.training.trainer.loop import TrainingRun
 from chronogan.training.trainer.outcome import TrainOutcome
 from chronogan.training.trainer.threads import torch_threads
-from chronogan.training.trainer.timegan import TimeGANSteps
 from torch import nn
 
 __all__ = ["train_networks", "TrainOutcome"]
@@ -59,7 +57,7 @@ def train_networks(
         nets.train()
         loss = adversarial_loss(config.loss)
         monitor = TrainingMonitor(loss, log)
-        model = _steps_class(config)(config, nets, BatchSampler(data, config.batch_size, rng), loss)
+        model = entry_for_config(config).steps_class()(config, nets, BatchSampler(data, config.batch_size, rng), loss)
         run = TrainingRun(
             config,
             spec,
@@ -81,14 +79,6 @@ def train_networks(
         model.finish()
     nets.eval()
     return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)
-
-
-def _steps_class(config: GANConfig) -> type[ModelSteps]:
-    if isinstance(config, TimeGANConfig):
-        return TimeGANSteps
-    if isinstance(config, CRNNGANConfig):
-        return CRNNGANSteps
-    raise TypeError(f"no trainer for config type {type(config).__name__}")
 
 
 def _starting_networks(config: GANConfig, spec: DataSpec, networks: nn.Module | None) -> nn.Module:

@@ -9,8 +9,6 @@ from chronogan.service.api.job_views import accepted
 from chronogan.service.api.schemas import BatchRequest, JobOut
 from fastapi import APIRouter, Request, Response
 
-from chronogan.artifacts.runtime import draw_seed
-
 router = APIRouter(prefix="/v1/models", tags=["batches"])
 
 
@@ -32,9 +30,10 @@ def create_batch(
 ) -> JobOut:
     model = services.registry.get(name, body.version)
     version = model.manifest.version
-    seed = body.seed if body.seed is not None else draw_seed()
-    # One sequence now checks context/seq_len/start, so a bad request is a 422 here, not a failed job later.
-    model.generate(1, seed=seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    # Planning checks n/context/seq_len/start against the manifest, so a bad request is a 422 here, not a
+    # failed job later, and fixes the seed the job will use.
+    plan = model.plan(body.n_sequences, seed=body.seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    seed = plan.seed
     params = {**body.model_dump(exclude_none=True), "model": name, "version": version, "seed": seed}
     job = services.jobs.enqueue("batch", params, model=name)
     services.executor.submit(job.id)

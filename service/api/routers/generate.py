@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Annotated
 
 from chronogan.service.api.deps import ModelName, ServicesDep, annotate
@@ -12,7 +11,6 @@ from chronogan.service.api.schemas import GenerateRequest, GenerateResponse
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
-from chronogan.artifacts.runtime import draw_seed
 from chronogan.artifacts.tables import table_bytes
 
 router = APIRouter(prefix="/v1/models", tags=["generate"])
@@ -62,20 +60,18 @@ def generate(
         )
     model = services.registry.get(name, body.version)
     version = model.manifest.version
-    seed = body.seed if body.seed is not None else draw_seed()
-    annotate(request, version=version, seed=seed, n_sequences=body.n_sequences, format=fmt)
+    annotate(request, version=version, n_sequences=body.n_sequences, format=fmt)
+    # Bad context/seq_len/start are a 422 here, before any byte of a (possibly streamed) 200 is sent.
+    plan = model.plan(body.n_sequences, seed=body.seed, seq_len=body.seq_len, context=body.context, start=body.start)
+    seed = plan.seed
+    annotate(request, seed=seed)
     headers = {SEED_HEADER: str(seed), VERSION_HEADER: version}
-    kwargs = {"seed": seed, "seq_len": body.seq_len, "context": body.context, "start": body.start}
 
     if fmt == "ndjson":
-        chunks = model.iter_chunks(body.n_sequences, **kwargs)
-        first = next(chunks)  # bad context/seq_len/start surface here as a 422, before the 200 is sent
         services.metrics.add_sequences(name, body.n_sequences)
-        return StreamingResponse(
-            ndjson_lines(itertools.chain([first], chunks)), media_type=MEDIA_TYPES["ndjson"], headers=headers
-        )
+        return StreamingResponse(ndjson_lines(model.chunks(plan)), media_type=MEDIA_TYPES["ndjson"], headers=headers)
 
-    df = model.generate(body.n_sequences, **kwargs)
+    df = model.table(plan)
     services.metrics.add_sequences(name, body.n_sequences)
     if fmt == "json":
         content = json_body(df, {"model": name, "version": version, "seed": seed})

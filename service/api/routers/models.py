@@ -9,6 +9,7 @@ from chronogan.service.api.schemas import ColumnOut, ModelDetail, ModelList, Mod
 from fastapi import APIRouter, Request
 
 from chronogan.artifacts.errors import ArtifactIntegrityError
+from chronogan.artifacts.evaluation import version_metrics
 from chronogan.artifacts.manifest import Manifest
 from chronogan.artifacts.store import validate_version
 
@@ -71,16 +72,17 @@ def get_version(name: ModelName, version: str, services: ServicesDep) -> Version
 def _version_out(
     services: Services, name: str, version: str, m: Manifest, active: str | None, failures: dict
 ) -> VersionOut:
-    evaluation = m.metrics.get("evaluation") if isinstance(m.metrics.get("evaluation"), dict) else {}
+    metrics = version_metrics(services.store.version_dir(name, version), m)
+    evaluation = metrics.get("evaluation") if isinstance(metrics.get("evaluation"), dict) else {}
     return VersionOut(
         version=version,
         active=version == active,
         status=services.registry.status(name, version),  # type: ignore[arg-type]
         created_at=m.created_at,
         model_type=m.model_type,
-        metrics=m.metrics,
+        metrics=metrics,
         # The gate's check on held-out data, else the one `chronogan evaluate --holdout` recorded.
-        privacy=m.metrics.get("privacy") or evaluation.get("privacy"),
+        privacy=metrics.get("privacy") or evaluation.get("privacy"),
         error=failures.get((name, version)),
     )
 

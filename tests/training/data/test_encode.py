@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 from chronogan.training.data.encode import encode_generated, encode_prepared
 from chronogan.training.data.infer import prepare_table
-from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.options import SchemaOptions, SequenceShape
+
+SHORT = SequenceShape(seq_len=5)
 
 
 def test_windows_are_stride_one_and_scaled() -> None:
     df = pd.DataFrame({"v": np.arange(30, dtype=float)})
-    enc = encode_prepared(prepare_table(df, SchemaOptions(seq_len=5)))
+    enc = encode_prepared(prepare_table(df, SchemaOptions(), SHORT))
     assert enc.x.shape == (26, 5, 1)
     assert enc.x.min() == 0.0 and enc.x.max() == 1.0
     np.testing.assert_allclose(enc.x[1, :, 0], np.arange(1, 6) / 29, rtol=1e-6)

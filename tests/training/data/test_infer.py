@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from chronogan.training.data.infer import prepare_table
-from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.options import SchemaOptions, SequenceShape
 
 from chronogan.artifacts.errors import UserInputError
+
+SHORT = SequenceShape(seq_len=5)
 
 
 def series(n: int = 40, **cols: object) -> pd.DataFrame:
@@ -20,7 +22,7 @@ def series(n: int = 40, **cols: object) -> pd.DataFrame:
 def test_single_series_is_windowed(stocks_csv) -> None:
     from chronogan.training.data.io import read_table
 
-    prepared = prepare_table(read_table(stocks_csv), SchemaOptions(seq_len=24))
+    prepared = prepare_table(read_table(stocks_csv), SchemaOptions(), SequenceShape(seq_len=24))
     schema = prepared.schema
     assert schema.layout == "windows"
     assert schema.n_sequences == 3685 - 24 + 1
@@ -47,20 +49,20 @@ def test_entities_kinds_context_time_and_missing(energy_df: pd.DataFrame) -> Non
 
 
 def test_long_entities_are_cut_at_max_seq_len(energy_df: pd.DataFrame) -> None:
-    prepared = prepare_table(energy_df, SchemaOptions(sequence_key="meter_id", max_seq_len=8))
+    prepared = prepare_table(energy_df, SchemaOptions(sequence_key="meter_id"), SequenceShape(max_seq_len=8))
     assert max(n for _, n in prepared.spans) == 8
     assert sum(n for _, n in prepared.spans) == len(energy_df)
 
 
 def test_low_cardinality_integers_are_categorical_unless_told() -> None:
     df = series(100, code=np.arange(100) % 3)
-    assert prepare_table(df, SchemaOptions(seq_len=5)).schema.column("code").kind == "categorical"
-    assert prepare_table(df, SchemaOptions(seq_len=5, numeric=["code"])).schema.column("code").kind == "integer"
+    assert prepare_table(df, SchemaOptions(), SHORT).schema.column("code").kind == "categorical"
+    assert prepare_table(df, SchemaOptions(numeric=["code"]), SHORT).schema.column("code").kind == "integer"
 
 
 def test_thousands_separators_are_parsed() -> None:
     df = series(30, amount=[f"{1000 + i:,}" for i in range(30)])
-    spec = prepare_table(df, SchemaOptions(seq_len=5)).schema.column("amount")
+    spec = prepare_table(df, SchemaOptions(), SHORT).schema.column("amount")
     assert spec.kind == "integer" and spec.minimum == 1000
 
 
@@ -68,7 +70,7 @@ def test_unsorted_time_is_sorted_and_mixed_offsets_become_utc() -> None:
     times = pd.date_range("2024-01-01", periods=30, freq="D").strftime("%Y-%m-%dT00:00:00+01:00").tolist()
     times[3] = "2024-01-04T00:00:00+02:00"
     df = series(30, date=times[::-1])
-    prepared = prepare_table(df, SchemaOptions(seq_len=5, time_column="date"))
+    prepared = prepare_table(df, SchemaOptions(time_column="date"), SHORT)
     assert prepared.df["date"].is_monotonic_increasing
     assert any("UTC" in w for w in prepared.warnings)
 
@@ -97,16 +99,17 @@ def test_unsorted_time_is_sorted_and_mixed_offsets_become_utc() -> None:
 )
 def test_validation_errors_name_column_rows_and_fix(frame: pd.DataFrame, options: dict, message: str | None) -> None:
     if message is None:  # free text with few rows is a legitimate categorical: no error
-        prepare_table(frame, SchemaOptions(seq_len=5, **options))
+        prepare_table(frame, SchemaOptions(**options), SHORT)
         return
     with pytest.raises(UserInputError, match=message):
-        prepare_table(frame, SchemaOptions(**{"seq_len": 5, **options}))
+        shape = SequenceShape(seq_len=options.pop("seq_len", 5))
+        prepare_table(frame, SchemaOptions(**options), shape)
 
 
 def test_identifier_like_text_column_is_rejected() -> None:
     df = series(600, note=[f"free text {i}" for i in range(600)])
     with pytest.raises(UserInputError, match="looks like free text or an identifier; pass --ignore note"):
-        prepare_table(df, SchemaOptions(seq_len=5))
+        prepare_table(df, SchemaOptions(), SHORT)
 
 
 def test_duplicate_timestamp_names_the_entity() -> None:
@@ -124,5 +127,5 @@ def test_context_must_be_constant_within_entity() -> None:
 def test_all_problems_are_reported_together() -> None:
     df = series(30, a=[np.inf] * 30, b=[np.nan] * 30)
     with pytest.raises(UserInputError) as info:
-        prepare_table(df, SchemaOptions(seq_len=5))
+        prepare_table(df, SchemaOptions(), SHORT)
     assert len(info.value.problems) == 2

@@ -9,16 +9,17 @@ import pandas as pd
 import pytest
 from chronogan.training.data.infer import prepare_table
 from chronogan.training.data.io import read_table
-from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.options import SchemaOptions, SequenceShape
 
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.time_axis import TimeAxis
 
 
+SHORT = SequenceShape(seq_len=5)
+
+
 def _options(**kw: object) -> SchemaOptions:
-    options = SchemaOptions(**kw)  # type: ignore[arg-type]
-    options.seq_len = 5
-    return options
+    return SchemaOptions(**kw)  # type: ignore[arg-type]
 
 
 def test_ragged_rows_name_line_numbers_and_field_counts(tmp_path: Path) -> None:
@@ -51,16 +52,16 @@ def test_repeated_header_line_is_named(tmp_path: Path) -> None:
 def test_column_limit_is_configurable() -> None:
     df = pd.DataFrame(np.arange(60.0).reshape(10, 6), columns=[f"c{i}" for i in range(6)])
     with pytest.raises(UserInputError, match=r"6 columns to model \(at most 4 .*--max-columns 6"):
-        prepare_table(df, _options(max_columns=4))
-    assert len(prepare_table(df, _options(max_columns=4, ignore=["c0", "c1"])).schema.columns) == 4
-    assert len(prepare_table(df, _options(max_columns=6)).schema.columns) == 6
+        prepare_table(df, _options(max_columns=4), SHORT)
+    assert len(prepare_table(df, _options(max_columns=4, ignore=["c0", "c1"]), SHORT).schema.columns) == 4
+    assert len(prepare_table(df, _options(max_columns=6), SHORT).schema.columns) == 6
 
 
 def test_integer_time_index_is_sorted_on_and_generated_back_as_integers() -> None:
     # Step numbers per entity (SDV's integer sequence_index), every 5 steps, rows shuffled within entities.
     rows = [(f"e{e}", 100 + 5 * t, float(t + e)) for e in range(3) for t in range(8)]
     df = pd.DataFrame(rows, columns=["id", "t", "value"]).sample(frac=1.0, random_state=0).reset_index(drop=True)
-    prepared = prepare_table(df, _options(sequence_key="id", time_column="t"))
+    prepared = prepare_table(df, _options(sequence_key="id", time_column="t"), SHORT)
     time = prepared.schema.time
     assert time is not None and (time.kind, time.frequency_ns, time.start_min) == ("integer", 5, "100")
     first = prepared.df[prepared.df["id"] == "e0"]
@@ -74,7 +75,7 @@ def test_integer_time_index_is_sorted_on_and_generated_back_as_integers() -> Non
 def test_yyyymmdd_integers_named_as_the_time_column_are_dates() -> None:
     days = pd.date_range("1958-03-29", periods=30, freq="D")
     df = pd.DataFrame({"date": days.strftime("%Y%m%d").astype(int), "value": np.arange(30.0)})
-    time = prepare_table(df, _options(time_column="date")).schema.time
+    time = prepare_table(df, _options(time_column="date"), SHORT).schema.time
     assert time is not None and (time.kind, time.frequency) == ("yyyymmdd", "D")
     start = np.array([pd.Timestamp("1958-03-29").value])
     assert TimeAxis(time).column(start, np.array([3])).tolist() == [19580329, 19580330, 19580331]
@@ -83,7 +84,7 @@ def test_yyyymmdd_integers_named_as_the_time_column_are_dates() -> None:
 def test_other_numbers_as_time_column_are_still_a_clear_error() -> None:
     df = pd.DataFrame({"t": np.arange(30) * 0.5, "value": np.arange(30.0)})
     with pytest.raises(UserInputError, match="time column 't' holds decimal numbers"):
-        prepare_table(df, _options(time_column="t"))
+        prepare_table(df, _options(time_column="t"), SHORT)
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,7 @@ def test_timestamps_are_written_back_in_the_input_format(fmt: str, step: str) ->
     # Input `2024-01-17T04:00:00` used to come back as `2024-02-12 20:00:00`.
     stamps = pd.date_range("2024-01-17 04:00", periods=30, freq=step)
     df = pd.DataFrame({"time": stamps.strftime(fmt), "value": np.arange(30.0)})
-    time = prepare_table(df, _options()).schema.time
+    time = prepare_table(df, _options(), SHORT).schema.time
     assert time is not None and time.text_format == fmt
     out = TimeAxis(time).column(np.array([stamps[3].value]), np.array([2]))
     assert list(out) == [stamps[3].strftime(fmt), stamps[4].strftime(fmt)]
@@ -103,7 +104,7 @@ def test_timestamps_are_written_back_in_the_input_format(fmt: str, step: str) ->
 def test_mixed_formats_come_back_as_iso_datetimes() -> None:
     texts = [f"2024-02-{d:02d} 12:00" if d % 2 else f"2024/02/{d:02d} 12:00" for d in range(1, 21)]
     df = pd.DataFrame({"time": texts, "value": np.arange(20.0)})
-    time = prepare_table(df, _options()).schema.time
+    time = prepare_table(df, _options(), SHORT).schema.time
     assert time is not None and time.text_format is None
     out = TimeAxis(time).column(np.array([pd.Timestamp("2024-02-01 12:00").value]), np.array([2]))
     assert isinstance(out, pd.DatetimeIndex) and out[1] == pd.Timestamp("2024-02-02 12:00")
@@ -114,7 +115,7 @@ def test_daily_calendar_grid_has_the_right_dates() -> None:
     # as ns, and every generated date was in January 1970.
     df = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=30, freq="D").strftime("%Y-%m-%d"), "v": 1.0})
     df["v"] = np.arange(30.0)
-    axis = TimeAxis(prepare_table(df, _options()).schema.time)  # type: ignore[arg-type]
+    axis = TimeAxis(prepare_table(df, _options(), SHORT).schema.time)  # type: ignore[arg-type]
     starts = axis.sample_starts(20, np.random.default_rng(0), None)
     out = pd.to_datetime(pd.Series(axis.column(starts, np.full(20, 3))))
     assert out.min() >= pd.Timestamp("2020-01-01") and out.max() <= pd.Timestamp("2020-02-01")
@@ -123,9 +124,9 @@ def test_daily_calendar_grid_has_the_right_dates() -> None:
 def test_numbers_with_units_are_a_clear_error() -> None:
     df = pd.DataFrame({"weight": [f"{10 + i * 0.5} kg" for i in range(30)]})
     with pytest.raises(UserInputError, match="'weight' holds numbers with units, such as '10.0 kg'"):
-        prepare_table(df, _options())
+        prepare_table(df, _options(), SHORT)
     labels = pd.DataFrame({"grade": ["1st", "2nd", "3rd"] * 10, "v": np.arange(30.0)})
-    assert prepare_table(labels, _options()).schema.column("grade").kind == "categorical"
+    assert prepare_table(labels, _options(), SHORT).schema.column("grade").kind == "categorical"
 
 
 def test_spreadsheet_separator_hint_is_named(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from chronogan.service.jobs.gate import decide
 from chronogan.training.data.infer import prepare_table
-from chronogan.training.data.options import SchemaOptions
+from chronogan.training.data.options import SchemaOptions, SequenceShape
 from chronogan.training.evaluation.privacy import privacy_check
 from chronogan.training.gate_scores import GateProtocol, gate_measurements
 from chronogan.training.holdout import split_upload
@@ -57,9 +57,7 @@ def test_gate_refuses_a_candidate_that_memorises() -> None:
     df = pd.DataFrame({"a": np.sin(t / 3) + 0.1 * rng.standard_normal(300), "b": np.cos(t / 5) + 2})
     split = split_upload(df, sequence_key=None, time_column=None, seq_len=8)
     assert split is not None
-    options = SchemaOptions()
-    options.seq_len = 8
-    schema = prepare_table(split.train, options).schema
+    schema = prepare_table(split.train, SchemaOptions(), SequenceShape(seq_len=8)).schema
 
     def copier(n: int, seed: int) -> pd.DataFrame:
         starts = np.random.default_rng(seed).choice(len(split.train) - 8, size=n, replace=True)

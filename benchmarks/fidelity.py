@@ -8,6 +8,10 @@ x 5 repeats, plus the train-on-real floor). Prints a table and writes JSON next 
     .venv/bin/python benchmarks/fidelity.py                # both data sets, 10 minutes each
     .venv/bin/python benchmarks/fidelity.py --datasets stocks --minutes 10
     .venv/bin/python benchmarks/fidelity.py --datasets stocks --model crnngan   # C-RNN-GAN's defaults
+    .venv/bin/python benchmarks/fidelity.py --suite [--datasets a,b --minutes 2 --repeats 3]   # the suite
+
+`--suite` runs the fidelity suite instead (benchmarks/suite: >= 8 data sets, held-out scoring, floor);
+see benchmarks/suite/runner.py.
 
 Stocks are min-max scaled per feature (as in the protocol) and kept chronological for real and synthetic
 alike. Sines are evaluated in their own units ([0, 1] by construction, no further scaling).
@@ -108,6 +112,13 @@ def run(name: str, minutes: float, seed: int, steps_scale: float, settings: dict
 
 
 def main() -> None:
+    import sys
+
+    if "--suite" in sys.argv[1:]:
+        from suite.runner import main as suite_main
+
+        suite_main(sys.argv[1:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["sines", "stocks"], choices=["sines", "stocks"])
     parser.add_argument("--minutes", type=float, default=10.0)

@@ -3,7 +3,7 @@
 `options` is one flat JSON-able dict (the API's `options` form field, or the CLI flags):
 schema overrides (sequence_key, time_column, categorical, numeric, context, ignore, seq_len, stride,
 max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, conditioning, `config` (any other
-config field), mode (fresh|warm), promote, evaluate.
+config field), mode (fresh|warm), promote, evaluate, holdout (a fraction of the file kept out of training).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from chronogan.training.budget import CommandBudget
 from chronogan.training.config import GANConfig
+from chronogan.training.data.holdout import check_fraction
 from chronogan.training.data.options import SchemaOptions
 from chronogan.training.registry import MODEL_TYPES
 
@@ -41,7 +42,7 @@ CONFIG_SHORTCUTS = {
     "stride",
     "max_seq_len",
 }
-RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate"}
+RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate", "holdout"}
 
 
 @dataclass
@@ -52,6 +53,7 @@ class TrainRequest:
     mode: str = "fresh"
     promote: bool = False
     evaluate: bool = True
+    holdout: float | None = None
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> TrainRequest:
@@ -90,6 +92,7 @@ class TrainRequest:
             mode=mode,
             promote=bool(options.get("promote", False)),
             evaluate=bool(options.get("evaluate", True)),
+            holdout=None if options.get("holdout") is None else check_fraction(options["holdout"]),
         )
         request.build_config()  # fail early on bad config values
         return request
@@ -147,8 +150,13 @@ def train_version(
                 ) from exc
             warm = load(model_store.version_dir(name, active))
         model: SyntheticSeriesModel = MODEL_TYPES[request.model_type].estimator_class()(config)
+        data, held, holdout = _training_part(Path(path), request, config)
+        if holdout is not None:
+            from chronogan.training.data.io import file_fingerprint
+
+            model.data_fingerprint = file_fingerprint(Path(path))
         model.fit(
-            Path(path),
+            data,
             request.schema,
             progress=progress,
             warm_start=warm,
@@ -162,8 +170,11 @@ def train_version(
         budget.mark("preparing the data", preparing)
         budget.mark("training", fitting - preparing)
         if request.evaluate and budget.allows_scoring():
-            model.metrics = quick_metrics(model, Path(path))
+            # Against the held-out part when there is one: data the model never saw.
+            model.metrics = quick_metrics(model, Path(path) if held is None else held)
             budget.mark("the quick score", budget.since_mark())
+        if holdout is not None:
+            model.metrics = {**model.metrics, "holdout": holdout}
         if before_publish is not None:
             model.metrics = {**model.metrics, **before_publish(model)}
             budget.mark("the quality gate", budget.since_mark())
@@ -180,8 +191,22 @@ def train_version(
     return version, model.metrics
 
 
-def quick_metrics(model: Any, path: Path) -> dict[str, Any]:
-    """A quick discriminative score of the fitted model against its training data, stored in the manifest
+def _training_part(path: Path, request: TrainRequest, config: GANConfig) -> tuple[Any, Any, dict[str, Any] | None]:
+    """(what to train on, the held-out rows or None, the holdout's identity for the manifest or None)."""
+    if request.holdout is None:
+        return path, None, None
+    from chronogan.training.data.holdout import split_holdout
+    from chronogan.training.data.io import read_table
+
+    train, held, spec = split_holdout(
+        read_table(path), request.schema, request.holdout, seq_len=config.seq_len, seed=config.seed
+    )
+    return train, held, spec.to_dict()
+
+
+def quick_metrics(model: Any, path: Any) -> dict[str, Any]:
+    """A quick discriminative score of the fitted model against `path` (its training data, or the held-out
+    part when there is one), stored in the manifest
     (the service shows it and the retrain quality gate compares it)."""
     from chronogan.training.quality import quick_discriminative
 

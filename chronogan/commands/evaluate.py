@@ -4,6 +4,12 @@ Synthetic data comes from the served artifact (onnxruntime), so the report descr
 service returns; `--synthetic FILE` scores a file written earlier by `chronogan generate` (or the API)
 instead. The headline scores are also recorded beside the version (`<version>/evaluation/latest.json`; the
 published manifest is never rewritten), and `chronogan models` and the service show them.
+
+A model trained with `chronogan train --holdout FRACTION` recorded which part of its file it never saw;
+evaluate then splits `--data` the same way and scores the synthetic data against that part (`--holdout`
+insists on it). `--holdout-data FILE` scores against a separate file of real data the model never saw
+instead. Held-out data also enables the privacy check (distance to closest record). Every score is printed
+beside its real-vs-real floor: the same classifier on two real sets.
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", help="model name")
     p.add_argument("--data", type=Path, required=True, help="the real data (normally the training file)")
     p.add_argument(
-        "--holdout",
+        "--holdout-data",
         type=Path,
         default=None,
-        help="real data the model never saw (same columns): enables the privacy check (distance to closest "
-        "record, synthetic vs hold-out) and the memorisation check against it",
+        help="a file of real data the model never saw (same columns): the scores compare the synthetic data "
+        "with it, and it enables the privacy check (distance to closest record, synthetic vs hold-out); "
+        "takes the place of a held-out part recorded by `train --holdout`",
     )
     p.add_argument("--version", default=None, help="model version (default: the active one)")
     p.add_argument("--out", type=Path, default=None, help="HTML report path (default: <name>-<version>-report.html)")
@@ -42,6 +49,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--n", type=int, default=None, help="synthetic sequences (default: as many as real ones)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="fewer classifier steps and repeats (minutes -> seconds)")
+    p.add_argument(
+        "--holdout",
+        action="store_true",
+        help="score against the held-out part recorded by `train --holdout` (an error if the model has none); "
+        "used by default whenever the model has one",
+    )
     p.add_argument("--no-manifest", action="store_true", help="do not record the scores with the version")
     add_store(p)
     p.set_defaults(run=run)
@@ -71,19 +84,39 @@ def run(args: argparse.Namespace) -> int:
     folder = store.version_dir(args.name, version)
     model = LoadedModel.load(folder)
     schema = model.schema
-    real = encode_real(args.data, schema)
+    recorded = model.manifest.metrics.get("holdout")
+    if args.holdout and not recorded:
+        raise UserInputError(
+            f"{args.name} {version} was trained without a holdout; retrain with `chronogan train --holdout 0.2`, "
+            "pass unseen data with --holdout-data FILE, or evaluate without --holdout",
+            field="holdout",
+        )
+    if args.holdout and args.holdout_data is not None:
+        raise UserInputError(
+            "--holdout (the part recorded at training) and --holdout-data FILE both name the held-out data; "
+            "pass one",
+            field="holdout",
+        )
+    train_part, held_part = _parts(args.data, schema, recorded)
+    if args.holdout_data is not None:
+        held_part = args.holdout_data
+    real = encode_real(train_part, schema)
+    held = None if held_part is None else encode_real(held_part, schema)
+    scored = real if held is None else held
     if args.synthetic is not None:
         table = synthetic_table(args.synthetic, schema)
     else:
-        table = model.generate(args.n or real.n_sequences, seed=args.seed)
+        table = model.generate(args.n or scored.n_sequences, seed=args.seed)
     synth = encode_synthetic(table, schema)
-    holdout = encode_real(args.holdout, schema) if args.holdout is not None else None
     history = json.loads((folder / "history.json").read_text()) if (folder / "history.json").is_file() else None
     loss = model.manifest.config.get("loss", "bce")
+    against = "training" if held is None else "held-out"
     print(
-        f"evaluating {args.name} {version}: {real.n_sequences} real vs {synth.n_sequences} synthetic sequences",
+        f"evaluating {args.name} {version}: {scored.n_sequences} {against} real vs {synth.n_sequences} synthetic "
+        "sequences",
         file=sys.stderr,
     )
+    holdout_args = {} if held is None else {"holdout": held.x, "lengths_holdout": held.lengths}
 
     with torch_threads(EVAL_THREADS):
         metrics, html = build_report(
@@ -96,13 +129,12 @@ def run(args: argparse.Namespace) -> int:
             equilibrium=loss if loss in ("bce", "lsgan") else None,
             quick=args.quick,
             seed=args.seed,
-            holdout=holdout.x if holdout is not None else None,
-            lengths_holdout=holdout.lengths if holdout is not None else None,
-            real_table=real_table_for(args.data, schema),
+            real_table=real_table_for(train_part if held_part is None else held_part, schema),
             synth_table=table,
             categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
             missing_columns=[c.name for c in schema.columns if c.is_numeric],
             title=f"chronogan fidelity report: {args.name} {version}",
+            **holdout_args,
         )
     out = args.out or Path(f"{args.name}-{version}-report.html")
     json_out = args.json_out or out.with_suffix(".json")
@@ -110,25 +142,63 @@ def run(args: argparse.Namespace) -> int:
     json_out.write_text(json.dumps(metrics, indent=2) + "\n")
     if not args.no_manifest and args.synthetic is None:  # only the model's own samples describe the version
         write_evaluation(folder, _headline(metrics))
-    disc, pred = metrics.get("disc") or {}, metrics.get("pred") or {}
-    print(
-        f"discriminative {disc.get('mean', float('nan')):.3f} ± {disc.get('std', float('nan')):.3f}, "
-        f"predictive {pred.get('mean', float('nan')):.3f} ± {pred.get('std', float('nan')):.3f}"
+    for line in summary_lines(metrics):
+        print(line)
+    print(f"wrote {out} and {json_out}")
+    return 0
+
+
+def _parts(data: Path, schema, recorded: dict | None):  # type: ignore[no-untyped-def]
+    """(training rows, held-out rows) of `data` as the model's recorded holdout says; (data, None) without one."""
+    from chronogan.training.data.holdout import HoldoutSpec, apply_holdout
+    from chronogan.training.data.infer import options_like
+    from chronogan.training.data.io import read_table
+
+    if not recorded:
+        return data, None
+    return apply_holdout(read_table(data), HoldoutSpec.from_dict(recorded), options_like(schema))
+
+
+def summary_lines(metrics: dict) -> list[str]:
+    """The scores as printed: each with its standard error and the real-vs-real floor beside it."""
+    nan = float("nan")
+    disc, floor = metrics.get("disc") or {}, metrics.get("disc_floor") or {}
+    pred, trtr = metrics.get("pred") or {}, metrics.get("predictive_train_on_real") or {}
+    floor_text = (
+        f"real-vs-real floor {floor.get('mean', nan):.3f} ± {floor.get('se', nan):.3f} ({floor.get('kind')})"
+        if floor
+        else "no real-vs-real floor (too few real sequences)"
     )
+    lines = [
+        f"discriminative {disc.get('mean', nan):.3f} ± {disc.get('se', nan):.3f} against the "
+        f"{metrics.get('disc_against', 'real data')}; {floor_text}; ± is the standard error over "
+        f"{disc.get('repeats', 0)} repeats"
+    ]
+    if pred:
+        lines.append(
+            f"predictive {pred.get('mean', nan):.3f} ± {pred.get('se', nan):.3f}; "
+            f"train-on-real floor {trtr.get('mean', nan):.3f} ± {trtr.get('se', nan):.3f}"
+        )
     privacy = metrics.get("privacy")
     if privacy:
-        print(
+        lines.append(
             f"privacy {'passed' if privacy['passed'] else 'FAILED'}: {privacy['share_closer_to_training']:.0%} of "
             f"synthetic sequences closer to training than hold-out, DCR ratio {privacy['dcr_ratio']:.2f}, "
             f"{privacy['n_exact_copies']} exact copies"
         )
-    print(f"wrote {out} and {json_out}")
-    return 0
+    if metrics.get("disc_against") == "training data":
+        lines.append(
+            "note: scored against the training data; train with --holdout 0.2 (or pass --holdout-data FILE) to "
+            "score against unseen data"
+        )
+    return lines
 
 
 def _headline(metrics: dict) -> dict:
     keep = {
         "disc": "discriminative",
+        "disc_floor": "discriminative_floor",
+        "disc_against": "discriminative_against",
         "pred": "predictive",
         "predictive_train_on_real": "predictive_train_on_real",
         "protocol": "protocol",

@@ -92,24 +92,37 @@ def render_html(
 
 def _headline(m: Mapping[str, Any]) -> str:
     cards = [
-        _disc_card(m.get("disc")),
+        _disc_card(m.get("disc"), m.get("disc_floor"), m.get("disc_against")),
         _pred_card(m.get("pred"), m.get("predictive_train_on_real"), m),
         _memo_card(m.get("memorisation")),
     ]
     return '<div class="cards">' + "".join(cards) + "</div>"
 
 
-def _disc_card(disc: Mapping[str, Any] | None) -> str:
+def _disc_card(disc: Mapping[str, Any] | None, floor: Mapping[str, Any] | None, against: str | None) -> str:
     if not disc:
         return ""
     tag, words = _band(disc["mean"], DISC_BANDS)
+    floor_value = _f(floor["mean"]) if floor else "n/a"
+    floor_text = (
+        f"The <b>real-vs-real floor</b> ({_e(floor.get('kind', 'real vs real'))}, same classifier) is "
+        f"<b>{_f(floor['mean'])} ± {_f(_se(floor))}</b>: what this score reads when both sides are real."
+        if floor
+        else "No real-vs-real floor (too few real sequences)."
+    )
     return _card(
         "Discriminative score",
-        f"{_f(disc['mean'])} ± {_f(disc['std'])}",
+        f'{_f(disc["mean"])} ± {_f(_se(disc))} <span class="muted">(floor {floor_value})</span>',
         f'<span class="tag {tag}">{tag}</span> {words}',
-        "|accuracy − 0.5| of a GRU trained to tell real from synthetic, on held-out data. "
-        "<b>0 is best</b> (the classifier is guessing); 0.5 means perfectly separable.",
+        "|accuracy − 0.5| of a GRU (reading each sequence at its own length) trained to tell real from "
+        f"synthetic, scored against the {_e(against or 'real data')} (± standard error over repeats). "
+        f"<b>0 is best</b> (the classifier is guessing); 0.5 means perfectly separable. {floor_text}",
     )
+
+
+def _se(score: Mapping[str, Any]) -> float | None:
+    """The standard error (None, shown as '–', in metrics written before it was recorded)."""
+    return score.get("se")
 
 
 def _pred_card(pred: Mapping[str, Any] | None, floor: Mapping[str, Any] | None, m: Mapping[str, Any]) -> str:

@@ -28,6 +28,7 @@ STREAM_DISCRIMINATIVE = 1
 STREAM_PREDICTIVE = 2
 STREAM_MEMORISATION = 3
 STREAM_PLOTS = 4
+STREAM_FLOOR = 5
 
 
 def hidden_size(n_features: int) -> int:
@@ -54,6 +55,16 @@ class PostHocGRU(nn.Module):
         """float [B, T, n_in] -> logits [B, T]. Causal: step t saw steps 0..t only (padding comes later)."""
         out, _ = self.gru(x)
         return self.head(out).squeeze(-1)
+
+    def final_logits(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """float [B, T, n_in], int [B] -> one logit per sequence, read after its own last valid step.
+
+        The sequences go through the GRU packed, so the network never runs over padding at all: how much
+        padding a sequence has cannot be a cue, while its length still is (a longer sequence is more steps).
+        """
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, h_n = self.gru(packed)
+        return self.head(h_n[-1]).squeeze(-1)
 
     def _init_keras(self, g: torch.Generator) -> None:
         # Keras initialises the whole [in, 3H] kernel as one tensor; xavier on PyTorch's [3H, in] has the
@@ -111,5 +122,16 @@ def logits_in_chunks(model: PostHocGRU, x: torch.Tensor, chunk: int = 8192) -> t
     """Per-step logits for a whole set without materialising one huge activation tensor."""
     model.eval()
     parts = [model(x[i : i + chunk]) for i in range(0, x.shape[0], chunk)]
+    model.train()
+    return torch.cat(parts)
+
+
+@torch.no_grad()
+def final_logits_in_chunks(
+    model: PostHocGRU, x: torch.Tensor, lengths: torch.Tensor, chunk: int = 8192
+) -> torch.Tensor:
+    """`final_logits` for a whole set, in chunks."""
+    model.eval()
+    parts = [model.final_logits(x[i : i + chunk], lengths[i : i + chunk]) for i in range(0, x.shape[0], chunk)]
     model.train()
     return torch.cat(parts)

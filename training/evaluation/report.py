@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from chronogan.training.evaluation.discriminative import discriminative_score
+from chronogan.training.evaluation.discriminative import discriminative_floor, discriminative_score
 from chronogan.training.evaluation.history import history_summary
 from chronogan.training.evaluation.html_report import render_html
 from chronogan.training.evaluation.memorisation import memorisation
@@ -71,7 +71,11 @@ def evaluate(
     """All metrics as a JSON-able dict (NaN -> None). `real` should be the data the model was trained on
     (the memorisation check measures closeness to it); pass a real `holdout` the model never saw if there is
     one, otherwise 20% of `real` stands in. `real_table`/`synth_table` are decoded long-layout tables for the
-    category-frequency and missingness checks; both are skipped when the tables are not given."""
+    category-frequency and missingness checks; both are skipped when the tables are not given.
+
+    With a `holdout`, the discriminative and predictive scores compare the synthetic data with it (data the
+    model never saw), and `disc_floor` is the holdout against as many training sequences; without one they
+    compare with `real` and the floor is two halves of `real`. `disc_against` says which."""
     proto = protocol or (QUICK if quick else FULL)
     r, s = as_pair(real, synth, lengths_real, lengths_synth)  # fail fast, before minutes of training
     names = feature_labels(feature_names, r.n_features)
@@ -89,17 +93,25 @@ def evaluate(
             "variable_length": r.variable_length or s.variable_length,
         },
     }
+    # The scores' real side: data the model never saw when there is some.
+    target, lengths_target = (real, lengths_real) if holdout is None else (holdout, lengths_holdout)
+    scored = {"lengths_real": lengths_target, "lengths_synth": lengths_synth}
+    disc_args = {"steps": proto.disc_steps, "repeats": proto.disc_repeats, "seed": seed}
+    out["disc_against"] = "training data" if holdout is None else "held-out data"
     with clock("disc_s"):
-        out["disc"] = discriminative_score(
-            real, synth, **lens, steps=proto.disc_steps, repeats=proto.disc_repeats, seed=seed
-        ).to_dict()
+        out["disc"] = discriminative_score(target, synth, **scored, **disc_args).to_dict()
+    with clock("disc_floor_s"):
+        out["disc_floor"] = _floor_or_none(
+            target, lengths_target, None if holdout is None else real, None if holdout is None else lengths_real,
+            s.n, disc_args,
+        )  # fmt: skip
     if r.n_features >= 2 and r.seq_len >= 2:
         pred_args = {"steps": proto.pred_steps, "repeats": proto.pred_repeats, "seed": seed}
         with clock("pred_s"):
-            out["pred"] = predictive_score(real, synth, **lens, **pred_args).to_dict()
+            out["pred"] = predictive_score(target, synth, **scored, **pred_args).to_dict()
         with clock("pred_train_on_real_s"):
             out["predictive_train_on_real"] = predictive_train_on_real(
-                real, lengths_real=lengths_real, **pred_args
+                target, lengths_real=lengths_target, **pred_args
             ).to_dict()
     else:
         out["pred"] = out["predictive_train_on_real"] = None
@@ -227,6 +239,28 @@ def _stats(
         stats["categories"] = category_frequencies(real_table, synth_table, categorical_columns)
         stats["missingness"] = missingness(real_table, synth_table, missing_columns)
     return stats
+
+
+def _floor_or_none(
+    real: np.ndarray,
+    lengths: np.ndarray | None,
+    reference: np.ndarray | None,
+    lengths_reference: np.ndarray | None,
+    n_synth: int,
+    disc_args: dict[str, Any],
+) -> dict[str, Any] | None:
+    if reference is None and len(real) < 4:  # two halves of 2 at least
+        return None
+    kind = "two halves of the real data" if reference is None else "held-out vs training data"
+    floor = discriminative_floor(
+        real,
+        lengths_real=lengths,
+        reference=reference,
+        lengths_reference=lengths_reference,
+        n_synth=n_synth,
+        **disc_args,
+    )
+    return {**floor.to_dict(), "kind": kind}
 
 
 def _memorisation_or_none(real: np.ndarray, synth: np.ndarray, **kwargs: Any) -> dict[str, Any] | None:

@@ -13,7 +13,9 @@ import numpy as np
 class ScoreResult:
     """A score repeated over independent runs (fresh split, fresh classifier/regressor, fresh batches).
 
-    `std` is the population standard deviation (ddof=0) of `values`, as in the TimeGAN tables' "mean ± std".
+    `std` is the population standard deviation (ddof=0) of `values`, as in the TimeGAN tables' "mean ± std";
+    `se` is the standard error of the mean (sample std, ddof=1, over sqrt(repeats)): how far the mean itself
+    may be off, the number to quote when comparing two scores.
     """
 
     mean: float
@@ -25,8 +27,19 @@ class ScoreResult:
         arr = np.asarray(values, dtype=np.float64)
         return cls(float(arr.mean()), float(arr.std()), tuple(float(v) for v in arr))
 
+    @property
+    def se(self) -> float:
+        n = len(self.values)
+        return float(np.std(self.values, ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
+
     def to_dict(self) -> dict[str, Any]:
-        return {"mean": self.mean, "std": self.std, "values": list(self.values)}
+        return {
+            "mean": self.mean,
+            "std": self.std,
+            "se": self.se,
+            "repeats": len(self.values),
+            "values": list(self.values),
+        }
 
 
 def jsonable(obj: Any) -> Any:

@@ -113,14 +113,9 @@ def autocorrelation_difference(
 def correlation_matrix(seqs: Sequences) -> np.ndarray:
     """float64 [F, F] Pearson correlations over all valid steps; 0 off the diagonal for constant features
     (undefined, and "no linear relation" is the neutral value for a difference)."""
-    v = seqs.valid_values().astype(np.float64)
-    v = v - v.mean(axis=0)
-    std = np.sqrt((v**2).mean(axis=0))
-    safe = np.where(std > 0, std, 1.0)
-    corr = (v.T @ v / len(v)) / np.outer(safe, safe)
-    corr[(std == 0)[:, None] | (std == 0)[None, :]] = 0.0
+    corr = lagged_correlation_matrix(seqs, 0)
     np.fill_diagonal(corr, 1.0)
-    return np.clip(corr, -1.0, 1.0)
+    return corr
 
 
 def cross_correlation_difference(
@@ -138,7 +133,7 @@ def cross_correlation_difference(
     cr, cs = correlation_matrix(r), correlation_matrix(s)
     iu = np.triu_indices(r.n_features, k=1)
     if len(iu[0]) == 0:
-        return {"mean_abs_diff": None, "max_abs_diff": None, "frobenius": 0.0, "worst_pairs": []}
+        return {"sum_abs_diff": 0.0, "mean_abs_diff": None, "max_abs_diff": None, "frobenius": 0.0, "worst_pairs": []}
     diff = np.abs(cr - cs)[iu]
     order = np.argsort(-diff)[:top]
     worst = [
@@ -152,11 +147,58 @@ def cross_correlation_difference(
         for k in order
     ]
     return {
+        "sum_abs_diff": float(diff.sum()),  # over distinct pairs: channels that should be independent add up
         "mean_abs_diff": float(diff.mean()),  # over distinct pairs: the diagonal is 1 in both by definition
         "max_abs_diff": float(diff.max()),
         "frobenius": float(np.linalg.norm(cr - cs)),
         "worst_pairs": worst,
     }
+
+
+def lagged_correlation_matrix(seqs: Sequences, lag: int) -> np.ndarray:
+    """float64 [F, F]: corr(x_i at t, x_j at t + lag) over every pair of valid steps `lag` apart within a
+    sequence (pooled over sequences). Entry (i, j) with i != j is a lead-lag relation between channels;
+    0 where a feature is constant (undefined, and "no linear relation" is the neutral value)."""
+    t = seqs.seq_len - lag
+    if t < 1:
+        return np.full((seqs.n_features, seqs.n_features), np.nan)
+    both = np.arange(t)[None, :] < (seqs.lengths - lag)[:, None]  # step t and t + lag both valid
+    a = seqs.x[:, :t][both].astype(np.float64)
+    b = seqs.x[:, lag:][both].astype(np.float64)
+    if len(a) == 0:
+        return np.full((seqs.n_features, seqs.n_features), np.nan)
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    sa, sb = np.sqrt((a**2).mean(axis=0)), np.sqrt((b**2).mean(axis=0))
+    corr = (a.T @ b / len(a)) / np.outer(np.where(sa > 0, sa, 1.0), np.where(sb > 0, sb, 1.0))
+    corr[(sa == 0)[:, None] | (sb == 0)[None, :]] = 0.0
+    return np.clip(corr, -1.0, 1.0)
+
+
+def lagged_cross_correlation_difference(
+    real: np.ndarray,
+    synth: np.ndarray,
+    *,
+    lengths_real: np.ndarray | None = None,
+    lengths_synth: np.ndarray | None = None,
+    lags: Sequence[int] = (1, 2, 5),
+) -> dict[str, Any]:
+    """sum over ordered channel pairs i != j of |corr_real(x_i(t), x_j(t+lag)) - corr_synth(...)|, per lag.
+
+    The plain correlation matrix misses relations that act with a delay (one channel leading another);
+    a generator that lets channels drift in lock-step, or with no relation at all, shows up here."""
+    r, s = as_pair(real, synth, lengths_real, lengths_synth)
+    off = ~np.eye(r.n_features, dtype=bool)
+    out: dict[str, Any] = {}
+    for lag in lags:
+        if lag >= r.seq_len or not off.any():
+            continue
+        diff = np.abs(lagged_correlation_matrix(r, lag) - lagged_correlation_matrix(s, lag))[off]
+        out[str(lag)] = {"sum_abs_diff": float(np.nansum(diff)), "max_abs_diff": _nanmax(diff)}
+    return {"lags": out}
+
+
+def _nanmax(values: np.ndarray) -> float | None:
+    return None if np.isnan(values).all() else float(np.nanmax(values))
 
 
 def length_distance(

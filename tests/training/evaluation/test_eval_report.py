@@ -41,7 +41,7 @@ def test_evaluate_is_json_serialisable_and_complete() -> None:
     )
     json.dumps(metrics, allow_nan=False)
     for block in ("disc", "pred", "predictive_train_on_real"):
-        assert set(metrics[block]) == {"mean", "std", "values"} and len(metrics[block]["values"]) == 2
+        assert set(metrics[block]) == {"mean", "std", "se", "repeats", "values"} and len(metrics[block]["values"]) == 2
     assert metrics["stats"]["categories"]["cat"]["tvd"] == 0.5
     assert metrics["stats"]["missingness"]["v"]["real"] == 0.5
     assert metrics["memorisation"]["verdict"] in {"ok", "suspicious", "copies"}

@@ -66,3 +66,19 @@ def test_variable_lengths_only_count_valid_steps() -> None:
     lens = length_distance(x, x, lengths_real=lengths, lengths_synth=np.full(40, 10))
     assert lens["variable_length"] and lens["wasserstein_steps"] == pytest.approx(5.0)
     assert lens["wasserstein_fraction"] == pytest.approx(0.5) and lens["ks"] == 1.0
+
+
+def test_lagged_cross_correlation_sees_a_lead_lag_relation_the_plain_correlation_misses() -> None:
+    from chronogan.training.evaluation.statistics import (
+        cross_correlation_difference,
+        lagged_cross_correlation_difference,
+    )
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(300, 21))
+    led = np.stack([a[:, 1:], a[:, :-1]], axis=2)  # channel 1 repeats channel 0 one step later
+    independent = rng.normal(size=(300, 20, 2))
+    lag = lagged_cross_correlation_difference(led, independent, lags=(1,))["lags"]["1"]
+    assert lag["sum_abs_diff"] > 0.9  # corr(x1(t), x0(t+1)) is 1 in one set, 0 in the other
+    assert cross_correlation_difference(led, independent)["sum_abs_diff"] < 0.1  # same-time corr is ~0 in both
+    assert lagged_cross_correlation_difference(led, led, lags=(1,))["lags"]["1"]["sum_abs_diff"] == 0.0

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from chronogan.training.data.encoded import EncodedData
-from chronogan.training.evaluation.discriminative import discriminative_score
+from chronogan.training.evaluation.discriminative import discriminative_floor, discriminative_score
 from chronogan.training.evaluation.privacy import PrivacyLimits, privacy_check
 from chronogan.training.quality import EVAL_THREADS, QUICK_MAX_SEQUENCES, encode_real, encode_synthetic
 from chronogan.training.trainer.threads import torch_threads
@@ -58,7 +58,19 @@ def gate_measurements(
     cand = encode_synthetic(candidate(n, proto.seed), schema)
     with torch_threads(EVAL_THREADS):
         cand_values = _scores(val, cand, proto)
-        floor_values = _scores(val, _subset(tr, n, proto.seed), proto)
+        # The same real-vs-real floor `chronogan evaluate` reports: validation against as many training sequences.
+        floor_values = list(
+            discriminative_floor(
+                val.x,
+                lengths_real=val.lengths,
+                reference=tr.x,
+                lengths_reference=tr.lengths,
+                n_synth=n,
+                steps=proto.steps,
+                repeats=proto.repeats,
+                seed=proto.seed,
+            ).values
+        )
         out: dict[str, Any] = {
             "validation_sequences": val.n_sequences,
             "synthetic_sequences": cand.n_sequences,
@@ -125,15 +137,6 @@ def _scores(real: EncodedData, synth: EncodedData, proto: GateProtocol) -> list[
         seed=proto.seed,  # the same seed for every side: each repeat's classifier starts alike
     )
     return list(result.values)
-
-
-def _subset(data: EncodedData, n: int, seed: int) -> EncodedData:
-    if data.n_sequences <= n:
-        return data
-    idx = np.sort(np.random.default_rng(seed).choice(data.n_sequences, size=n, replace=False))
-    return EncodedData(
-        x=data.x[idx], lengths=data.lengths[idx], cond=data.cond[idx], layout=data.layout, cond_layout=data.cond_layout
-    )
 
 
 def _summary(values: list[float]) -> dict[str, Any]:

@@ -93,8 +93,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.holdout and args.holdout_data is not None:
         raise UserInputError(
-            "--holdout (the part recorded at training) and --holdout-data FILE both name the held-out data; "
-            "pass one",
+            "--holdout (the part recorded at training) and --holdout-data FILE both name the held-out data; pass one",
             field="holdout",
         )
     train_part, held_part = _parts(args.data, schema, recorded)

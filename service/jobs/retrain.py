@@ -11,6 +11,7 @@ training code, so the serve-only install keeps working without torch.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,18 @@ _TRAIN_SHARE = 0.9
 _GATE_SHARE = 0.98
 
 
+@dataclass(frozen=True)
+class _Split:
+    train: Any  # pd.DataFrame (pandas is imported in the worker only)
+    validation: Any
+    info: dict[str, Any]
+
+
 def run_retrain(ctx: JobContext) -> dict[str, Any]:
     # torch: only in the worker, only when a retrain runs
     from chronogan.training.api import TrainRequest, train_version
+    from chronogan.training.data.holdout import holdout_or_none, split_summary
     from chronogan.training.data.io import read_table
-    from chronogan.training.holdout import split_upload
 
     p = ctx.job.params
     name: str = p["model"]
@@ -36,13 +44,16 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
     store = ModelStore(ctx.settings.store)
     options = dict(p.get("options") or {})
     request = TrainRequest.from_options(options)
-    split = split_upload(
+    parts = holdout_or_none(
         read_table(upload),
-        sequence_key=request.schema.sequence_key,
-        time_column=request.schema.time_column,
+        request.schema,
+        ctx.settings.gate_validation_fraction,
         seq_len=request.build_config().seq_len,
-        fraction=ctx.settings.gate_validation_fraction,
     )
+    split = None
+    if parts is not None:
+        train_rows, held_rows, spec = parts
+        split = _Split(train_rows.reset_index(drop=True), held_rows.reset_index(drop=True), split_summary(*parts))
     train_path = upload
     if split is not None:
         # Parquet keeps the dtypes read from the upload exactly; the held-out rows never reach training.
@@ -56,7 +67,7 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
         active = store.active_version(name)
         promote = bool(p.get("promote", False))
         if split is None:
-            unavailable = "the upload is too small to hold out validation data (2 entities or seq_len + 1 rows a side)"
+            unavailable = "the upload is too small to hold out validation data (2 entities or seq_len rows a side)"
             decided["d"] = decide(
                 None, active_version=active, promote=promote, margin=ctx.settings.gate_margin, unavailable=unavailable
             )

@@ -1,4 +1,4 @@
-"""`chronogan evaluate --holdout`: the privacy check against unseen data in the JSON, the HTML report, the
+"""`chronogan evaluate --holdout-data FILE`: the privacy check against unseen data in the JSON, the HTML report, the
 manifest and over HTTP (`GET /v1/models/{name}/versions/{version}`)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def test_evaluate_with_holdout_reports_privacy_everywhere(
     unseen = tmp_path / "unseen.csv"
     write_table(energy_meters(n_entities=8, seed=99), unseen)  # same generator, entities never trained on
     out = tmp_path / "report.html"
-    args = ["evaluate", MODEL, "--data", str(training_csv), "--holdout", str(unseen), "--quick", "--n", "24"]
+    args = ["evaluate", MODEL, "--data", str(training_csv), "--holdout-data", str(unseen), "--quick", "--n", "24"]
     assert main([*args, "--out", str(out), "--store", str(model_store)]) == 0
     printed = capsys.readouterr().out
     assert "privacy passed" in printed or "privacy FAILED" in printed
@@ -51,4 +51,4 @@ def test_evaluate_without_holdout_says_privacy_was_not_measured(
     args = ["evaluate", MODEL, "--data", str(training_csv), "--quick", "--n", "16", "--no-manifest"]
     assert main([*args, "--out", str(out), "--store", str(model_store)]) == 0
     assert "privacy" not in json.loads(out.with_suffix(".json").read_text())
-    assert "Not measured: pass <code>--holdout FILE</code>" in out.read_text()
+    assert "Not measured: pass <code>--holdout-data FILE</code>" in out.read_text()

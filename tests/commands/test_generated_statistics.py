@@ -64,7 +64,7 @@ def _http(store: Path, body: dict) -> pd.DataFrame:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # the missing-rate calibration (issue 10, i10-recipe) may make it pass: either way CI is green
     reason="measured (issue 11, this test's model): 0.0 % generated vs 4.4 % real for load_kw. "
     "The graph sets NaN where the "
     "indicator channel exceeds 0.5, and the generator learns the indicator's mean (~0.05), not a 0/1 "
@@ -79,7 +79,7 @@ def test_missing_values_come_back_at_the_real_rate(energy: tuple[pd.DataFrame, P
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # conditioning is being improved in another issue: a pass must not break CI either
     reason="measured (issue 11, this test's 300 training steps): generated south - north temperature "
     "-8.2 °C, real +12.5 °C (CLI and HTTP identical): the generator does not use the region condition at "
     "this scale (conditioning is being improved in another issue).",

@@ -318,8 +318,8 @@ def _memorisation_section(memo: Mapping[str, Any] | None) -> str:
 def _privacy_section(privacy: Mapping[str, Any] | None) -> str:
     if not privacy:
         return (
-            "<h2>Privacy</h2><p>Not measured: pass <code>--holdout FILE</code> with real data the model never "
-            "saw (the retrain gate measures it on its own held-out data).</p>"
+            "<h2>Privacy</h2><p>Not measured: pass <code>--holdout-data FILE</code> with real data the model never "
+            "saw, or train with <code>--holdout</code> (the retrain gate measures it on its own held-out data).</p>"
         )
     verdict = "passed" if privacy["passed"] else "FAILED"
     tag = "good" if privacy["passed"] else "bad"

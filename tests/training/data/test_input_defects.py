@@ -14,7 +14,6 @@ from chronogan.training.data.options import SchemaOptions, SequenceShape
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.time_axis import TimeAxis
 
-
 SHORT = SequenceShape(seq_len=5)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from chronogan.service.jobs.gate import decide
+from chronogan.training.data.holdout import split_holdout
 from chronogan.training.data.infer import prepare_table
 from chronogan.training.data.options import SchemaOptions, SequenceShape
 from chronogan.training.evaluation.privacy import privacy_check
 from chronogan.training.gate_scores import GateProtocol, gate_measurements
-from chronogan.training.holdout import split_upload
 
 
 def _waves(n: int, rng: np.random.Generator, t: int = 12, f: int = 3) -> np.ndarray:
@@ -55,13 +55,12 @@ def test_gate_refuses_a_candidate_that_memorises() -> None:
     rng = np.random.default_rng(2)
     t = np.arange(300)
     df = pd.DataFrame({"a": np.sin(t / 3) + 0.1 * rng.standard_normal(300), "b": np.cos(t / 5) + 2})
-    split = split_upload(df, sequence_key=None, time_column=None, seq_len=8)
-    assert split is not None
-    schema = prepare_table(split.train, SchemaOptions(), SequenceShape(seq_len=8)).schema
+    train, validation, _ = split_holdout(df, SchemaOptions(), 0.2, seq_len=8)
+    schema = prepare_table(train, SchemaOptions(), SequenceShape(seq_len=8)).schema
 
     def copier(n: int, seed: int) -> pd.DataFrame:
-        starts = np.random.default_rng(seed).choice(len(split.train) - 8, size=n, replace=True)
-        parts = [split.train.iloc[s : s + 8].assign(sequence_id=i, step=range(8)) for i, s in enumerate(starts)]
+        starts = np.random.default_rng(seed).choice(len(train) - 8, size=n, replace=True)
+        parts = [train.iloc[s : s + 8].assign(sequence_id=i, step=range(8)) for i, s in enumerate(starts)]
         return pd.concat(parts, ignore_index=True)[["sequence_id", "step", "a", "b"]]
 
     def noise(n: int, seed: int) -> pd.DataFrame:
@@ -78,8 +77,8 @@ def test_gate_refuses_a_candidate_that_memorises() -> None:
     measurements = gate_measurements(
         schema=schema,
         candidate=copier,
-        train=split.train,
-        validation=split.validation,
+        train=train,
+        validation=validation,
         active=noise,
         protocol=GateProtocol(steps=20, repeats=2),
     )

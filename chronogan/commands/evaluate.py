@@ -18,9 +18,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chronogan.artifacts.errors import UserInputError
 from chronogan.commands.common import add_store, store_of
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from chronogan.artifacts.schema import TableSchema
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -115,7 +121,6 @@ def run(args: argparse.Namespace) -> int:
         "sequences",
         file=sys.stderr,
     )
-    holdout_args = {} if held is None else {"holdout": held.x, "lengths_holdout": held.lengths}
 
     with torch_threads(EVAL_THREADS):
         metrics, html = build_report(
@@ -133,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
             categorical_columns=[c.name for c in schema.columns if not c.is_numeric],
             missing_columns=[c.name for c in schema.columns if c.is_numeric],
             title=f"chronogan fidelity report: {args.name} {version}",
-            **holdout_args,
+            holdout=None if held is None else held.x,
+            lengths_holdout=None if held is None else held.lengths,
         )
     out = args.out or Path(f"{args.name}-{version}-report.html")
     json_out = args.json_out or out.with_suffix(".json")
@@ -147,7 +153,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parts(data: Path, schema, recorded: dict | None):  # type: ignore[no-untyped-def]
+def _parts(
+    data: Path, schema: TableSchema, recorded: dict | None
+) -> tuple[Path | pd.DataFrame, Path | pd.DataFrame | None]:
     """(training rows, held-out rows) of `data` as the model's recorded holdout says; (data, None) without one."""
     from chronogan.training.data.holdout import HoldoutSpec, apply_holdout
     from chronogan.training.data.infer import options_like

@@ -73,11 +73,12 @@ def _version_out(
     services: Services, name: str, version: str, m: Manifest, active: str | None, failures: dict
 ) -> VersionOut:
     metrics = version_metrics(services.store.version_dir(name, version), m)
-    evaluation = metrics.get("evaluation") if isinstance(metrics.get("evaluation"), dict) else {}
+    recorded = metrics.get("evaluation")
+    evaluation: dict = recorded if isinstance(recorded, dict) else {}
     return VersionOut(
         version=version,
         active=version == active,
-        status=services.registry.status(name, version),  # type: ignore[arg-type]
+        status=services.registry.status(name, version),
         created_at=m.created_at,
         model_type=m.model_type,
         metrics=metrics,

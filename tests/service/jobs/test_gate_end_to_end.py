@@ -20,14 +20,14 @@ from fastapi.testclient import TestClient
 
 from tests.helpers import make_settings
 
-# Tiny networks and a hundred-odd steps: seconds of training, but clearly better than no training.
+# Tiny networks and a few hundred steps: seconds of training, but clearly better than no training.
 TRAINED = {
-    "seq_len": 8,
-    "hidden_dim": 8,
+    "seq_len": 10,
+    "hidden_dim": 12,
     "num_layers": 1,
     "batch_size": 32,
     "seed": 0,
-    "config": {"embedding_steps": 60, "supervised_steps": 20, "joint_steps": 60, "ema_decay": None},
+    "config": {"embedding_steps": 80, "supervised_steps": 30, "joint_steps": 80, "ema_decay": None},
 }
 # The deliberately bad candidate: the same networks with no training at all.
 UNTRAINED = {**TRAINED, "config": {"embedding_steps": 0, "supervised_steps": 0, "joint_steps": 0, "ema_decay": None}}
@@ -37,7 +37,7 @@ UNTRAINED = {**TRAINED, "config": {"embedding_steps": 0, "supervised_steps": 0, 
 def waves(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One long series of two noisy waves on a daily grid (the gate holds out its final stretch)."""
     rng = np.random.default_rng(0)
-    t = np.arange(250)
+    t = np.arange(400)
     df = pd.DataFrame(
         {
             "date": pd.date_range("2020-01-01", periods=len(t), freq="D").strftime("%Y-%m-%d"),
@@ -63,8 +63,12 @@ def _retrain(client: TestClient, settings: Settings, csv: Path, options: dict[st
     return job["result"]
 
 
+# Three real retrains and three gate scorings: minutes on a loaded machine (1251 s measured at the merge with
+# 8 helpers on 2 cores). A smaller setting (250 rows, 120 gate steps, hidden 8) no longer refused the
+# untrained candidate, so it keeps its size and is marked slow (still run by .ci/run; `-m "not slow"` skips it).
+@pytest.mark.slow
 def test_gate_refuses_a_bad_candidate_and_promotes_a_good_one(tmp_path: Path, waves: Path) -> None:
-    settings = make_settings(tmp_path / "models", gate_steps=120, gate_repeats=3)
+    settings = make_settings(tmp_path / "models", gate_steps=300, gate_repeats=3)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         first = _retrain(client, settings, waves, TRAINED)
         assert (first["version"], first["activated"]) == ("v1", True)
@@ -92,7 +96,7 @@ def test_gate_refuses_a_bad_candidate_and_promotes_a_good_one(tmp_path: Path, wa
         m = recorded["measurements"]
         assert len(m["candidate"]["values"]) == len(m["active"]["values"]) == len(m["difference"]["values"]) == 3
         assert m["validation_sequences"] == m["synthetic_sequences"] > 0
-        assert recorded["split"]["kind"] == "final stretch" and recorded["split"]["n_validation_rows"] == 50
+        assert recorded["split"]["kind"] == "final stretch" and recorded["split"]["n_validation_rows"] == 80
         version = client.get("/v1/models/waves/versions/v2").json()
         assert (
             version["privacy"]["share_closer_to_training"] == manifest["metrics"]["privacy"]["share_closer_to_training"]

@@ -23,10 +23,10 @@ ACTIVE_SCORE = 0.30
 
 @contextlib.contextmanager
 def fixed_quality(score: float) -> Iterator[None]:
-    """Make training report this discriminative score instead of running the real evaluation.
-
-    The quick evaluation trains classifiers for over a minute on 2 cores; the quality gate only needs a
-    number, and a fixed one lets tests choose which side of the gate a retrain lands on."""
+    """Make `train_version` report this in-sample quick score instead of running it (the CLI's score; the
+    retrain gate never uses it: it scores candidates on held-out data, for real, in every test).
+    The quick evaluation trains classifiers for over a minute on 2 cores, and these tests are about the
+    artifacts, not the score."""
     metrics = {"discriminative": {"mean": score, "std": 0.0, "protocol": "test"}}
     with mock.patch("chronogan.training.api.quick_metrics", return_value=metrics):
         yield
@@ -47,6 +47,10 @@ def make_settings(store: Path, **overrides: object) -> Settings:
         "heartbeat_seconds": 0.2,
         "warm_on_start": False,
         "ort_threads": 1,
+        # The real gate runs in every retrain test; a few classifier steps keep it to seconds. The test that
+        # needs its decisions to mean something (tests/service/jobs/test_gate_end_to_end.py) sets its own.
+        "gate_steps": 20,
+        "gate_repeats": 2,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

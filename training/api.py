@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chronogan.training.budget import CommandBudget
 from chronogan.training.config import GANConfig
 from chronogan.training.data.holdout import check_fraction
 from chronogan.training.data.options import SchemaOptions
@@ -126,18 +128,22 @@ def train_version(
     activate: bool | None = None,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
+    before_publish: Callable[[Any], dict[str, Any]] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Train on `path` and publish a new version of `name`. Nothing is written unless training and export
     succeed. The version is activated when `activate` is true, or when None and the model has no active
-    version yet. Returns (version, metrics)."""
+    version yet. `before_publish(model)` runs on the fitted model before it is saved (the retrain quality
+    gate); what it returns is added to the manifest's metrics. Returns (version, metrics)."""
     from chronogan.training.estimator import SyntheticSeriesModel, load
 
+    started = time.monotonic()
     validate_model_name(name)
     from chronogan.training.device import resolve_device
 
     request = TrainRequest.from_options(options)
     config = request.build_config()
     resolve_device(config.device)  # `cuda` on a machine without a GPU fails now, before the data is read
+    budget = CommandBudget(config.max_minutes, started, log)
     model_store = ModelStore(store)
     with model_store.model_lock(name):
         warm = None
@@ -164,15 +170,26 @@ def train_version(
             on_progress=on_progress,
             checkpoint_dir=checkpoint_dir,
             resume=resume,
+            training_seconds=None if budget.total_s is None else lambda: budget.training_seconds(time.monotonic()),
         )
-        if request.evaluate:  # against the held-out part when there is one: data the model never saw
+        fitting, preparing = budget.since_mark(), model.seconds.get("prepare", 0.0)
+        budget.mark("preparing the data", preparing)
+        budget.mark("training", fitting - preparing)
+        if request.evaluate and budget.allows_scoring():
+            # Against the held-out part when there is one: data the model never saw.
             model.metrics = quick_metrics(model, Path(path) if held is None else held)
+            budget.mark("the quick score", budget.since_mark())
         if holdout is not None:
             model.metrics = {**model.metrics, "holdout": holdout}
+        if before_publish is not None:
+            model.metrics = {**model.metrics, **before_publish(model)}
+            budget.mark("the quality gate", budget.since_mark())
         with model_store.staging() as staged:
             version = model_store.next_version(name)
             model.save(staged, name=name, version=version)
             model_store.publish(staged, name, version)
+        budget.mark("export, verification and publishing", budget.since_mark())
+        budget.report()
         if activate or (activate is None and model_store.active_version(name) is None):
             model_store.set_active(name, version)
     if checkpoint_dir is not None:  # the run is published: its resume point is no longer needed

@@ -7,9 +7,11 @@ checkpoint for warm starts); `load` rebuilds the torch networks from that folder
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import platform
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -78,6 +80,8 @@ class SyntheticSeriesModel:
         self.data_fingerprint: dict[str, Any] = {}
         self.metrics: dict[str, Any] = {}
         self.warnings: list[str] = []
+        # Wall-clock seconds of the work around training (prepare, export, ...), for the budget log.
+        self.seconds: dict[str, float] = {}
 
     # -- fitting -----------------------------------------------------------------------------------
     def fit(
@@ -91,8 +95,12 @@ class SyntheticSeriesModel:
         warm_start: SyntheticSeriesModel | None = None,
         log: Callable[[str], None] | None = None,
         on_progress: Callable[[float], None] | None = None,
+        training_seconds: Callable[[], float] | None = None,
     ) -> SyntheticSeriesModel:
-        """Infer the schema, encode and train. `warm_start` starts from another model's weights (same schema)."""
+        """Infer the schema, encode and train. `warm_start` starts from another model's weights (same schema).
+        `training_seconds()`, asked when training starts, caps its seconds below `max_minutes`: a command's
+        budget also pays for reading, inference, export and scoring (0: the budget is spent, an error)."""
+        started = time.monotonic()
         if isinstance(data, str | Path):
             from chronogan.training.data.io import file_fingerprint
 
@@ -103,18 +111,34 @@ class SyntheticSeriesModel:
         for w in prepared.warnings:
             (log or (lambda _m: None))(f"note: {w}")
         encoded = encode_prepared(prepared)
+        self.seconds["prepare"] = time.monotonic() - started
         spec = DataSpec.from_data(encoded)
         start_networks = None
         if warm_start is not None:
-            if warm_start.spec is None or warm_start.spec.to_json() != spec.to_json():
+            # The sequence length may change (it only scales the length input), the channels may not.
+            same = {k: v for k, v in spec.to_json().items() if k != "max_len"}
+            if (
+                warm_start.spec is None
+                or {k: v for k, v in warm_start.spec.to_json().items() if k != "max_len"} != same
+            ):
                 raise UserInputError(
                     "warm start needs data with the same columns, categories and sequence shape "
                     "as the model it starts from; use a fresh retrain instead"
                 )
             start_networks = warm_start.networks
+        train_config = self.config
+        if training_seconds is not None:
+            left = training_seconds()
+            if left <= 0:
+                raise UserInputError(
+                    f"the time budget was used up before training could start (reading and preparing the data "
+                    f"took {self.seconds.get('prepare', 0.0):.1f}s); raise --max-minutes or pass fewer columns/rows"
+                )
+            if train_config.max_minutes is None or train_config.max_minutes * 60 > left:
+                train_config = dataclasses.replace(train_config, max_minutes=left / 60)
         try:
             outcome = train_networks(
-                self.config,
+                train_config,
                 encoded,
                 networks=start_networks,
                 progress=progress,

@@ -78,7 +78,7 @@ def build_table(
         cols[schema.id_column] = pd.array(np.repeat(keys, lengths), dtype=key_dtype if key_dtype == "str" else object)
 
     if schema.time is not None and time_axis is not None and starts is not None:
-        cols[schema.time.column] = time_axis.stamps(starts, lengths)
+        cols[schema.time.column] = time_axis.column(starts, lengths)
     else:
         cols["step"] = sequence_steps(lengths)
 

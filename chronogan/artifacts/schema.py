@@ -57,9 +57,16 @@ class TimeSpec(BaseModel):
     frequency: str | None = Field(None, description="pandas offset alias, e.g. 'D', 'h', '15min'")
     frequency_ns: int
     timezone: str | None = None
-    # Generated sequences start uniformly on the frequency grid between these (ISO 8601).
+    # Generated sequences start uniformly on the frequency grid between these (ISO 8601; for an integer
+    # index, the integers as text).
     start_min: str
     start_max: str
+    # 'datetime': timestamps; 'integer': step numbers (0, 1, 2, ... per entity), generated back as integers
+    # `frequency_ns` apart; 'yyyymmdd': integer dates such as 19580329, parsed as dates and written back so.
+    kind: Literal["datetime", "integer", "yyyymmdd"] = "datetime"
+    # strftime pattern of the input's text timestamps (None: not text, or no single pattern fits them all),
+    # so generated timestamps are written the way they came in.
+    text_format: str | None = None
 
 
 class LengthSpec(BaseModel):

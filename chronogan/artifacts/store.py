@@ -137,6 +137,7 @@ class ModelStore:
     def staging(self) -> Iterator[Path]:
         """A fresh folder on the store's filesystem; removed on exit unless `publish` moved it."""
         staging_root = self.root / ".staging"
+        created = not staging_root.exists()
         staging_root.mkdir(parents=True, exist_ok=True)
         path = staging_root / uuid.uuid4().hex
         path.mkdir()
@@ -144,6 +145,9 @@ class ModelStore:
             yield path
         finally:
             shutil.rmtree(path, ignore_errors=True)
+            if created:
+                with contextlib.suppress(OSError):
+                    staging_root.rmdir()  # only when empty: a concurrent publisher may be staging
 
     def next_version(self, name: str) -> str:
         existing = self._versions_in(self.model_dir(name))
@@ -171,18 +175,33 @@ class ModelStore:
 
     @contextlib.contextmanager
     def model_lock(self, name: str) -> Iterator[None]:
-        """Exclusive, non-blocking, cross-process lock per model (a flock'd file). Raises ConflictError."""
+        """Exclusive, non-blocking, cross-process lock per model (a flock'd file). Raises ConflictError.
+
+        The lock file is removed on release, and so are the folders it needed (`.locks/`, even the store
+        root) when they did not exist before: a command that fails leaves the store exactly as it was."""
         locks = self.root / ".locks"
+        created = [p for p in (self.root, locks) if not p.exists()]
         locks.mkdir(parents=True, exist_ok=True)
-        fh = (locks / f"{validate_model_name(name)}.lock").open("a+")
+        path = locks / f"{validate_model_name(name)}.lock"
         try:
+            fh = path.open("a+")
             try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ConflictError(f"model {name!r} is being trained by another process") from None
-            try:
-                yield
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise ConflictError(f"model {name!r} is being trained by another process") from None
+                # The holder before us may have unlinked the file after we opened it: a lock on a removed
+                # file excludes nobody, so it only counts if the path still names our file.
+                if not path.exists() or os.stat(path).st_ino != os.fstat(fh.fileno()).st_ino:
+                    raise ConflictError(f"model {name!r} is being trained by another process") from None
+                try:
+                    yield
+                finally:
+                    path.unlink(missing_ok=True)  # while still holding the lock: see the check above
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+                fh.close()
         finally:
-            fh.close()
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only when empty: another process may be using it

@@ -35,6 +35,10 @@ class TimeAxis:
         self.spec = spec
         self.tz = spec.timezone
         self.offset = None
+        if spec.kind == "integer":  # step numbers: the grid is plain integers, `frequency_ns` apart
+            lo, hi, step = int(spec.start_min), int(spec.start_max), max(1, spec.frequency_ns)
+            self._grid = lo + np.arange(max(0, (hi - lo) // step) + 1, dtype=np.int64) * step
+            return
         if spec.frequency:
             offset = to_offset(spec.frequency)
             # Tick offsets (D, h, min, s, ...) have a fixed length; the others are calendar-aware.
@@ -44,7 +48,9 @@ class TimeAxis:
             slots = max(0, (hi.value - lo.value) // spec.frequency_ns)
             self._grid = lo.value + np.arange(slots + 1, dtype=np.int64) * spec.frequency_ns
         else:
-            self._grid = pd.date_range(lo, hi, freq=self.offset).asi8.astype(np.int64)
+            # as_unit: pandas 3 gives a timestamp parsed from text microsecond resolution (and `Day` is no
+            # longer a fixed Tick), so without it a daily grid came out in us and was read as ns (1970 dates).
+            self._grid = pd.date_range(lo, hi, freq=self.offset).as_unit("ns").asi8.astype(np.int64)
             if len(self._grid) == 0:
                 self._grid = np.array([lo.value], dtype=np.int64)
 
@@ -58,6 +64,11 @@ class TimeAxis:
         """User-given start (ISO 8601) as epoch ns in the model's (naive UTC) clock."""
         if start is None:
             return None
+        if self.spec.kind == "integer":
+            try:
+                return int(str(start).strip())
+            except ValueError:
+                raise UserInputError(f"start {start!r} must be an integer step number", field="start") from None
         try:
             ts = pd.Timestamp(start)
         except (ValueError, TypeError) as exc:
@@ -75,6 +86,24 @@ class TimeAxis:
             return np.full(n, start_ns, dtype=np.int64)
         return self._grid[rng.integers(0, len(self._grid), size=n)]
 
+    def column(self, starts: np.ndarray, lengths: np.ndarray) -> object:
+        """The generated time column as the input had it: integers, yyyymmdd integers, text in the input's
+        own timestamp format, or datetimes."""
+        if self.spec.kind == "integer":
+            return np.repeat(starts, lengths) + sequence_steps(lengths) * max(1, self.spec.frequency_ns)
+        stamps = self.stamps(starts, lengths)
+        if self.spec.kind == "yyyymmdd":
+            return (stamps.year * 10000 + stamps.month * 100 + stamps.day).to_numpy(np.int64)
+        if self.spec.text_format is not None:
+            # strftime is per element in Python; generated sequences share most of their timestamps, so
+            # formatting each distinct one once keeps large requests fast.
+            uniq, inverse = np.unique(stamps.asi8, return_inverse=True)
+            text = pd.DatetimeIndex(uniq.astype("datetime64[ns]"))
+            if self.tz:
+                text = text.tz_localize("UTC").tz_convert(self.tz)
+            return np.asarray(text.strftime(self.spec.text_format), dtype=object)[inverse]
+        return stamps
+
     def stamps(self, starts: np.ndarray, lengths: np.ndarray) -> pd.Series | pd.DatetimeIndex:
         """Flat timestamps for sequences laid end to end (the long layout), as a DatetimeIndex."""
         if self.offset is None:
@@ -91,7 +120,7 @@ class TimeAxis:
 
 @lru_cache(maxsize=4096)
 def _calendar_cached(start: int, n: int, alias: str) -> np.ndarray:
-    return pd.date_range(pd.Timestamp(start), periods=n, freq=alias).asi8.astype(np.int64)
+    return pd.date_range(pd.Timestamp(start, unit="ns"), periods=n, freq=alias).as_unit("ns").asi8.astype(np.int64)
 
 
 def _calendar(start: int, n: int, offset: pd.DateOffset) -> np.ndarray:

@@ -7,7 +7,9 @@ published manifest is never rewritten), and `chronogan models` and the service s
 
 A model trained with `chronogan train --holdout FRACTION` recorded which part of its file it never saw;
 evaluate then splits `--data` the same way and scores the synthetic data against that part (`--holdout`
-insists on it). Every score is printed beside its real-vs-real floor: the same classifier on two real sets.
+insists on it). `--holdout-data FILE` scores against a separate file of real data the model never saw
+instead. Held-out data also enables the privacy check (distance to closest record). Every score is printed
+beside its real-vs-real floor: the same classifier on two real sets.
 """
 
 from __future__ import annotations
@@ -16,17 +18,28 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.schema import TableSchema
 from chronogan.commands.common import add_store, store_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="fidelity report (discriminative/predictive scores, plots) for a model")
     p.add_argument("name", help="model name")
     p.add_argument("--data", type=Path, required=True, help="the real data (normally the training file)")
+    p.add_argument(
+        "--holdout-data",
+        type=Path,
+        default=None,
+        help="a file of real data the model never saw (same columns): the scores compare the synthetic data "
+        "with it, and it enables the privacy check (distance to closest record, synthetic vs hold-out); "
+        "takes the place of a held-out part recorded by `train --holdout`",
+    )
     p.add_argument("--version", default=None, help="model version (default: the active one)")
     p.add_argument("--out", type=Path, default=None, help="HTML report path (default: <name>-<version>-report.html)")
     p.add_argument("--json", dest="json_out", type=Path, default=None, help="metrics JSON path (default: beside --out)")
@@ -79,11 +92,18 @@ def run(args: argparse.Namespace) -> int:
     recorded = model.manifest.metrics.get("holdout")
     if args.holdout and not recorded:
         raise UserInputError(
-            f"{args.name} {version} was trained without a holdout; retrain with `chronogan train --holdout 0.2` "
-            "or evaluate without --holdout",
+            f"{args.name} {version} was trained without a holdout; retrain with `chronogan train --holdout 0.2`, "
+            "pass unseen data with --holdout-data FILE, or evaluate without --holdout",
+            field="holdout",
+        )
+    if args.holdout and args.holdout_data is not None:
+        raise UserInputError(
+            "--holdout (the part recorded at training) and --holdout-data FILE both name the held-out data; pass one",
             field="holdout",
         )
     train_part, held_part = _parts(args.data, schema, recorded)
+    if args.holdout_data is not None:
+        held_part = args.holdout_data
     real = encode_real(train_part, schema)
     held = None if held_part is None else encode_real(held_part, schema)
     scored = real if held is None else held
@@ -132,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parts(data: Path, schema: TableSchema, recorded: dict | None) -> tuple[Any, Any]:
+def _parts(
+    data: Path, schema: TableSchema, recorded: dict | None
+) -> tuple[Path | pd.DataFrame, Path | pd.DataFrame | None]:
     """(training rows, held-out rows) of `data` as the model's recorded holdout says; (data, None) without one."""
     from chronogan.training.data.holdout import HoldoutSpec, apply_holdout
     from chronogan.training.data.infer import options_like
@@ -163,8 +185,18 @@ def summary_lines(metrics: dict) -> list[str]:
             f"predictive {pred.get('mean', nan):.3f} ± {pred.get('se', nan):.3f}; "
             f"train-on-real floor {trtr.get('mean', nan):.3f} ± {trtr.get('se', nan):.3f}"
         )
+    privacy = metrics.get("privacy")
+    if privacy:
+        lines.append(
+            f"privacy {'passed' if privacy['passed'] else 'FAILED'}: {privacy['share_closer_to_training']:.0%} of "
+            f"synthetic sequences closer to training than hold-out, DCR ratio {privacy['dcr_ratio']:.2f}, "
+            f"{privacy['n_exact_copies']} exact copies"
+        )
     if metrics.get("disc_against") == "training data":
-        lines.append("note: scored against the training data; train with --holdout 0.2 to score against unseen data")
+        lines.append(
+            "note: scored against the training data; train with --holdout 0.2 (or pass --holdout-data FILE) to "
+            "score against unseen data"
+        )
     return lines
 
 
@@ -177,6 +209,7 @@ def _headline(metrics: dict) -> dict:
         "predictive_train_on_real": "predictive_train_on_real",
         "protocol": "protocol",
         "memorisation": "memorisation",
+        "privacy": "privacy",
     }
     out = {name: metrics[key] for key, name in keep.items() if key in metrics}
     if isinstance(out.get("memorisation"), dict):

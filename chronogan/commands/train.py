@@ -36,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--numeric", type=csv_list, default=[], help="comma-separated columns to treat as numeric")
     g.add_argument("--context", type=csv_list, default=[], help="comma-separated static columns (one value per entity)")
     g.add_argument("--ignore", type=csv_list, default=[], help="comma-separated columns to leave out")
+    g.add_argument("--max-columns", type=int, help="refuse tables with more columns than this (default 1000)")
     t = p.add_argument_group("training")
     t.add_argument("--seq-len", type=int, help="window length for one long series (default 24)")
     t.add_argument("--stride", type=int, help="window stride (default 1)")
@@ -76,6 +77,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "seq_len",
         "stride",
         "max_seq_len",
+        "max_columns",
         "max_minutes",
         "seed",
         "loss",

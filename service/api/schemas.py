@@ -147,6 +147,7 @@ class RetrainOptions(BaseModel):
     seq_len: int | None = Field(None, ge=1, le=4096)
     stride: int | None = Field(None, ge=1)
     max_seq_len: int | None = Field(None, ge=1)
+    max_columns: int | None = Field(None, ge=1, description="Refuse tables with more columns (default 1000).")
     model_type: ModelTypeName | None = Field(None, examples=["timegan"])
     max_minutes: float | None = Field(None, gt=0, examples=[10])
     mode: TrainMode = Field("fresh", description="warm: start from the active version's weights.", examples=["warm"])
@@ -163,7 +164,9 @@ class RetrainOptions(BaseModel):
     hidden_dim: int | None = Field(None, ge=1)
     num_layers: int | None = Field(None, ge=1)
     config: dict[str, Any] | None = Field(None, examples=[{"lr_g": 0.0005}])
-    evaluate: bool | None = Field(None, description="Score the new version (the gate needs the score).")
+    evaluate: bool | None = Field(
+        None, description="In-sample quick score; only used when the upload is too small for the held-out gate."
+    )
 
     def training_options(self) -> dict[str, Any]:
         """What `chronogan.training.api` receives: everything set except `promote`, which the gate uses."""
@@ -207,6 +210,9 @@ class VersionOut(BaseModel):
     created_at: str | None = Field(None, examples=["2024-05-01T12:00:00Z"])
     model_type: ModelTypeName | None = Field(None, examples=["timegan"])
     metrics: dict[str, Any] = {}
+    privacy: dict[str, Any] | None = Field(
+        None, description="Distance-to-closest-record check against held-out real data (null: not measured)."
+    )
     error: str | None = None
 
 

@@ -50,9 +50,19 @@ class Settings(BaseSettings):
     max_loaded_versions: int = Field(8, ge=1, description="onnxruntime sessions kept warm (LRU).")
     warm_on_start: bool = Field(True, description="Load every active version when the app starts.")
 
-    # Quality gate for retrains: the new version goes live only if its discriminative score is not worse
-    # than the active version's by more than this (scores are |accuracy - 0.5|, lower is better).
+    # Quality gate for retrains: the new version goes live only if its discriminative score on held-out
+    # validation data is not worse than the active version's on the same data by more than the larger of
+    # this and twice the standard error of the difference (scores are |accuracy - 0.5|, lower is better).
     gate_margin: float = Field(0.05, ge=0)
+    gate_validation_fraction: float = Field(
+        0.2, gt=0, lt=1, description="Share of a retrain upload held out (entities, or the final stretch)."
+    )
+    gate_steps: int = Field(500, ge=1, description="Classifier steps per gate repeat.")
+    gate_repeats: int = Field(5, ge=2, description="Repeats (paired seeds) of the gate's classifier.")
+    # Privacy check: share of synthetic sequences closer to a training record than to any validation one
+    # (~0.5 for data that does not memorise, with equal set sizes; scaled for others) above which a retrain
+    # is refused.
+    gate_max_share_closer_to_training: float = Field(0.8, gt=0, le=1)
 
     poll_seconds: float = Field(1.0, gt=0, description="How often an idle worker looks for jobs.")
     heartbeat_seconds: float = Field(5.0, gt=0, description="How often a busy worker proves it is alive.")

@@ -27,7 +27,7 @@ def test_publish_allocates_versions_in_order_and_activation_is_explicit(tmp_path
     store.set_active("m", "v2")
     assert store.active_version("m") == "v2" and store.resolve("m") == "v2"
     assert store.list_models() == ["m"]
-    assert not any((tmp_path / ".staging").iterdir())
+    assert not (tmp_path / ".staging").exists()  # the staging folder it created is gone too
 
 
 def test_failed_staging_leaves_nothing(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_failed_staging_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError), store.staging() as staged:
         (staged / "half.onnx").write_bytes(b"x")
         raise RuntimeError("crash while writing")
-    assert store.list_models() == [] and not any((tmp_path / ".staging").iterdir())
+    assert store.list_models() == [] and not (tmp_path / ".staging").exists()
 
 
 def test_unknown_model_and_version(tmp_path: Path) -> None:
@@ -60,3 +60,19 @@ def test_model_lock_is_exclusive(tmp_path: Path) -> None:
             pass
     with store.model_lock("m"):
         pass
+
+
+def test_model_lock_leaves_no_file_and_excludes_a_second_holder(tmp_path: Path) -> None:
+    root = tmp_path / "new-store"
+    store = ModelStore(root)
+    with store.model_lock("m"):
+        assert (root / ".locks" / "m.lock").is_file()
+        with pytest.raises(ConflictError, match="another process"), store.model_lock("m"):
+            pass
+    # Released: the lock file and the folders the lock created (here the store itself) are gone.
+    assert not root.exists()
+    root.mkdir()
+    (root / "keep.txt").write_text("x")
+    with pytest.raises(RuntimeError), store.model_lock("m"):
+        raise RuntimeError("training failed")
+    assert sorted(p.name for p in root.iterdir()) == ["keep.txt"]

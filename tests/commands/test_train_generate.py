@@ -43,7 +43,7 @@ def test_artifact_folder_is_complete_and_checksummed(energy_store: tuple[Path, P
     assert manifest["graph"]["inputs"] == ["noise", "condition", "lengths"]
     assert manifest["schema"]["sequence_key"] == "meter_id"
     assert json.loads((store / "energy" / "active.json").read_text()) == {"version": "v1"}
-    assert not list((store / ".staging").iterdir())
+    assert not (store / ".staging").exists() and not (store / ".locks").exists()
 
 
 def test_generate_writes_the_original_long_layout(energy_store: tuple[Path, Path], tmp_path: Path) -> None:

@@ -146,8 +146,8 @@ def build_corpus(folder: Path, *, upload_limit: int) -> list[CorpusCase]:
         ",".join(f"c{j}" for j in range(10_000))
         + "\n"
         + "".join(",".join(f"{(i * 31 + j) % 17}.5" for j in range(10_000)) + "\n" for i in range(12)),
-        "either",
-        "column",
+        "error",
+        "max-columns",
         options={"seq_len": 4},
     )
     add(
@@ -164,4 +164,85 @@ def build_corpus(folder: Path, *, upload_limit: int) -> list[CorpusCase]:
         over_upload_limit=True,
     )
     add("gzip_named_csv", gzip.compress(base.encode(), mtime=0), "ok")
+
+    # -- found by trying it as a new user would (issue 11) ------------------------------------------------
+    first_long = base.splitlines()
+    first_long[1] += ",1.0,2.0"  # pandas took the first two columns as the index and shifted the rest
+    add("ragged_first_row", "\n".join(first_long) + "\n", "error", "line 2 has 5 fields")
+    short = base.splitlines()
+    short[7] = short[7].rsplit(",", 1)[0]
+    add("ragged_short_row", "\n".join(short) + "\n", "error", "line 8 has 2 fields")
+    rows = base.splitlines()
+    add("trailing_delimiter_rows", "\n".join([rows[0], *(r + "," for r in rows[1:])]) + "\n", "error", "4 fields")
+    add("trailing_delimiter_everywhere", "\n".join(r + "," for r in rows) + "\n", "error", "empty column name")
+    add("excel_sep_line", "sep=,\n" + base, "error", "sep=")
+    add(
+        "duplicated_header_lines",
+        "\n".join([*rows[:20], rows[0], *rows[20:]]) + "\n",
+        "error",
+        "line 21 repeats the header",
+    )
+    add(
+        "numbers_with_units",
+        _numbered(60, lambda i: f"2024-01-{1 + i % 28:02d}T{i // 28:02d}:00,{10 + i * 0.5} kg", "time,weight"),
+        "error",
+        "unit",
+    )
+    add(
+        "mixed_date_formats",  # two spellings of the same grid in one column: parsed, written back as ISO
+        _numbered(
+            40,
+            lambda i: (f"2024-02-{1 + i // 2:02d} 12:00" if i % 2 else f"2024/02/{1 + i // 2:02d} 00:00") + f",{i}.5",
+            "time,value",
+        ),
+        "ok",
+    )
+    add(
+        "column_99pct_empty",
+        _numbered(200, lambda i: f"{i * 0.25},{'7.5' if i == 50 else ''},{i % 3}.5", "value,sparse,other"),
+        "ok",
+    )
+    add(
+        "long_text_cells",
+        _numbered(40, lambda i: f"{i}.5,{'note ' * 400}{i % 2}", "value,note"),
+        "error",
+        "characters",
+    )
+    add(
+        "integer_time_index",
+        _numbered(60, lambda i: f"e{i // 20},{i % 20},{(i * 7) % 11}.5", "id,t,value"),
+        "ok",
+        options={"sequence_key": "id", "time_column": "t"},
+    )
+    add(
+        "yyyymmdd_time_column",
+        _numbered(40, lambda i: f"{20240101 + i if i < 31 else 20240201 + i - 31},{i * 1.5}", "date,value"),
+        "ok",
+        options={"time_column": "date"},
+    )
+    add(
+        "decimal_time_column",
+        _numbered(40, lambda i: f"{i * 0.5},{i * 1.5}", "t,value"),
+        "error",
+        "decimal",
+        options={"time_column": "t"},
+    )
+    add(
+        "columns_over_limit",
+        ",".join(f"c{j}" for j in range(40))
+        + "\n"
+        + "".join(",".join(f"{(i + j) % 9}.5" for j in range(40)) + "\n" for i in range(30)),
+        "error",
+        "max-columns",
+        "max_columns",
+        options={"max_columns": 30},
+    )
+    add("blank_lines_between_rows", base.replace("\n2024-01-1", "\n\n2024-01-1"), "ok")
+    add(
+        "missing_value_markers",
+        _numbered(40, lambda i: f"{['NA', 'null', '', 'NaN'][i % 4] if i % 5 == 0 else i * 0.5}", "value"),
+        "ok",
+    )
+    add("scientific_notation", _numbered(40, lambda i: f"{(i + 1) * 1.5:e},{i % 4}", "value,code"), "ok")
+    add("quoted_numbers", _numbered(40, lambda i: f'"{i * 0.5}","{i % 2}"', "value,flag"), "ok")
     return cases

@@ -7,13 +7,17 @@ from pathlib import Path
 
 
 def store_snapshot(root: Path) -> dict[str, str]:
-    """sha256 of every file under the store, except lock files (empty flock targets, not model data) and
-    the job database and job files (compared through the API instead: SQLite rewrites pages on reads too)."""
+    """sha256 of every file and every folder name under the store (lock files and `.staging/` included: a
+    failed command must not leave them behind), except the job database and job files (compared through
+    the API instead: SQLite rewrites pages on reads too)."""
     out: dict[str, str] = {}
+    if not root.exists():
+        return out
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith((".locks/", ".jobs/")):
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if rel.startswith(".jobs"):
+            continue
+        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
     return out
 
 

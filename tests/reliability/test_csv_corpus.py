@@ -37,8 +37,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[CorpusCase]:
 def _cli_flags(options: dict[str, Any], config: Path) -> list[str]:
     flags = ["--max-minutes", str(FAST["max_minutes"]), "--quiet", "--no-eval", "--config", str(config)]
     flags += ["--seq-len", str(options.get("seq_len", FAST["seq_len"]))]
-    if "sequence_key" in options:
-        flags += ["--sequence-key", str(options["sequence_key"])]
+    for key in ("sequence_key", "time_column", "max_columns"):
+        if key in options:
+            flags += ["--" + key.replace("_", "-"), str(options[key])]
     return flags
 
 

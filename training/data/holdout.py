@@ -9,7 +9,12 @@ raw table, before any windowing, so no held-out step can reach training through 
   that comes after everything it saw.
 
 `HoldoutSpec` is the identity of the held-out part (JSON-able): `chronogan train --holdout` writes it into
-the manifest and `chronogan evaluate` splits the same file the same way again.
+the manifest and `chronogan evaluate` splits the same file the same way again. The retrain quality gate
+(`chronogan.service.jobs.retrain`) holds its validation data out with the same split (`holdout_or_none`).
+
+Held-out entities are drawn so that every label and every column's missingness stays in the training part:
+otherwise the model trained on it has another schema (fewer categories, no missing-value channel) than the
+held-out data it is scored on, and a warm start from a version trained on the whole data fails.
 """
 
 from __future__ import annotations
@@ -79,7 +84,13 @@ def split_holdout(
                 field="holdout",
             )
         rng = np.random.default_rng(seed)
-        keys = sorted(str(k) for k in rng.choice(entities, size=n_out, replace=False))
+        keys = sorted(_covering_holdout(df, key, [entities[i] for i in rng.permutation(len(entities))], n_out))
+        if len(keys) < 2:
+            raise UserInputError(
+                f"holdout {fraction} of {len(entities)} entities: only {len(keys)} can be held out without taking "
+                "every entity that has some label or missing value out of training; each side needs at least 2",
+                field="holdout",
+            )
         spec = HoldoutSpec("entities", fraction, seed, len(df), sequence_key=key, keys=keys)
     else:
         ordered, time_name = _time_order(df, options)
@@ -92,12 +103,72 @@ def split_holdout(
             )
         time_from = None
         if time_name is not None:
-            time_from = pd.Timestamp(ordered[time_name].iloc[first]).isoformat()
+            value = ordered[time_name].iloc[first]
+            numeric = pd.api.types.is_numeric_dtype(ordered[time_name])
+            time_from = str(value) if numeric else pd.Timestamp(value).isoformat()
         spec = HoldoutSpec(
             "final_stretch", fraction, seed, len(df), first_row=first, time_column=time_name, time_from=time_from
         )
     train, held = apply_holdout(df, spec, options)
     return train, held, spec
+
+
+def holdout_or_none(
+    df: pd.DataFrame, options: SchemaOptions, fraction: float, *, seq_len: int, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, HoldoutSpec] | None:
+    """`split_holdout`, or None when the data is too small to hold anything out (the caller goes without)."""
+    try:
+        return split_holdout(df, options, fraction, seq_len=seq_len, seed=seed)
+    except UserInputError as exc:
+        if exc.field == "holdout":
+            return None
+        raise
+
+
+def split_summary(train: pd.DataFrame, held: pd.DataFrame, spec: HoldoutSpec) -> dict[str, Any]:
+    """What a split held out, in the counts a reader wants (entities, or rows of the final stretch)."""
+    if spec.kind == "entities":
+        return {
+            "kind": "entities",
+            "n_train": int(pd.unique(train[spec.sequence_key].astype(str)).size),
+            "n_validation": len(spec.keys),
+            "seed": spec.seed,
+        }
+    return {"kind": "final stretch", "n_train_rows": len(train), "n_validation_rows": len(held)}
+
+
+def _covering_holdout(df: pd.DataFrame, key: str, order: list, n_out: int) -> set[str]:
+    """Up to `n_out` entities (tried in `order`, as strings) whose removal leaves every label and every
+    column's missingness in the training part."""
+    entity = df[key].astype(str)
+    tokens: dict[str, set] = {str(e): set() for e in order}
+    for col in df.columns:
+        if col == key:
+            continue
+        s = df[col]
+        # Only columns that can be categorical carry labels (at most 256 distinct values, not a float column
+        # with many values; timestamps and free text are never category sets).
+        n_unique = s.nunique()
+        labels = n_unique <= 256 and (not pd.api.types.is_float_dtype(s) or n_unique <= 10)
+        for ent, values in s.groupby(entity, sort=False):
+            found = tokens.setdefault(str(ent), set())
+            if values.isna().any():
+                found.add((col, "<missing>"))
+            if labels:
+                found.update((col, v) for v in values.dropna().unique().tolist())
+    counts: dict = {}
+    for found in tokens.values():
+        for t in found:
+            counts[t] = counts.get(t, 0) + 1
+    held: set[str] = set()
+    for ent in (str(e) for e in order):
+        if len(held) == n_out:
+            break
+        if all(counts[t] > 1 for t in tokens.get(ent, ())):
+            held.add(ent)
+            for t in tokens[ent]:
+                counts[t] -= 1
+    return held
 
 
 def apply_holdout(df: pd.DataFrame, spec: HoldoutSpec, options: SchemaOptions) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -132,7 +203,13 @@ def _time_order(
     name = time_column or options.time_column or _detect_time_column(df, set())
     if name is None or name not in df.columns:
         return df, None
-    times = pd.to_datetime(df[name], errors="coerce", format="mixed")
+    if pd.api.types.is_numeric_dtype(df[name]) and not pd.api.types.is_bool_dtype(df[name]):
+        # An integer time index (step numbers, yyyymmdd): its own order.
+        numbers = pd.to_numeric(df[name], errors="coerce")
+        if numbers.isna().any():
+            return df, None
+        return df.iloc[np.argsort(numbers.to_numpy(), kind="stable")], name
+    times = pd.to_datetime(df[name], errors="coerce", format="mixed", utc=True)
     if times.isna().any():  # unparseable times are training's error to report; keep the file's order here
         return df, None
     order = np.argsort(times.to_numpy(), kind="stable")

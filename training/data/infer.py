@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from chronogan.training.data.options import SchemaOptions, SequenceShape
+from chronogan.training.data.time_index import integer_frequency, numeric_time, parse_known_format, text_format
 from pandas.tseries.frequencies import to_offset
 
 from chronogan.artifacts.conditions import observed_context_rows
@@ -27,6 +28,12 @@ MAX_LABEL_CHARS = 1000
 # Integer columns with at most this many distinct values are treated as categorical codes.
 LOW_CARDINALITY = 10
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# A number, then a unit after a space, a percent sign, or a common unit written on (not '1st', '3D', '10A').
+_WITH_UNIT = re.compile(
+    r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+    r"(\s+[A-Za-z°µ/$€£]{1,6}\d?|\s*%|(kg|g|mg|km|cm|mm|m|ms|s|min|h|kwh|kw|mw|w|v|hz|°c|°f|l|ml|kb|mb|gb))$",
+    re.IGNORECASE,
+)
 _TIME_NAME = re.compile(r"(date|time|timestamp|datetime|ts)$", re.IGNORECASE)
 
 
@@ -49,6 +56,16 @@ def _lines(index: pd.Index, limit: int = 5) -> str:
 def _examples(values: pd.Series, limit: int = 3) -> str:
     uniq = list(dict.fromkeys(str(v) for v in values))[:limit]
     return ", ".join(repr(v) for v in uniq)
+
+
+def _check_column_count(columns: list[str], options: SchemaOptions) -> None:
+    kept = len([c for c in columns if c not in options.ignore])
+    if kept > options.max_columns:
+        raise UserInputError(
+            f"the table has {kept} columns to model (at most {options.max_columns} are allowed); pass --ignore "
+            f"for the columns you do not need, or raise the limit with --max-columns {kept}",
+            field="max_columns",
+        )
 
 
 def _check_named_columns(options: SchemaOptions, columns: list[str]) -> None:
@@ -80,9 +97,6 @@ def _parse_time(s: pd.Series, name: str, problems: list[str], warnings: list[str
     if s.isna().any():
         problems.append(f"time column {name!r} is empty on {_lines(s.index[s.isna()])}; every row needs a timestamp")
         return s, None
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        problems.append(f"time column {name!r} holds numbers, not dates/times; omit --time-column to use step numbers")
-        return s, None
     tz: str | None = None
     if pd.api.types.is_datetime64_any_dtype(s):
         parsed = s
@@ -93,6 +107,14 @@ def _parse_time(s: pd.Series, name: str, problems: list[str], warnings: list[str
         except (ValueError, TypeError):  # mixed UTC offsets in one column
             parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
             warnings.append(f"time column {name!r} mixes UTC offsets; timestamps were converted to UTC")
+        known = parse_known_format(text) if parsed.isna().any() else None
+        if known is not None:
+            parsed = known[0]
+            if known[2]:
+                warnings.append(
+                    f"time column {name!r}: every day is 12 or less, so day and month could be swapped; read as "
+                    f"{known[1]!r} (write dates as ISO 8601, 2024-01-31, to be sure)"
+                )
         if parsed.isna().any():
             try:
                 retry = pd.to_datetime(text, errors="coerce", format="mixed", utc=parsed.dt.tz is not None)
@@ -198,6 +220,13 @@ def _infer_column(
         bad = parsed.isna()
         if not bad.any():
             numeric = pd.to_numeric(s, errors="coerce")
+        elif _with_units(nonnull[bad]):
+            problems.append(
+                f"column {name!r} holds numbers with units, such as {_examples(nonnull[bad])} on "
+                f"{_lines(nonnull.index[bad])}; remove the unit from the values (put it in the column name), "
+                f"or pass --categorical {name}"
+            )
+            return None, s
         elif nonnull[bad].astype(str).str.match(_THOUSANDS).all():
             numeric = pd.to_numeric(s.astype(str).str.replace(",", "", regex=False).where(s.notna()), errors="coerce")
             warnings.append(f"column {name!r}: removed thousands separators (e.g. {_examples(nonnull[bad], 1)})")
@@ -253,6 +282,12 @@ def _infer_column(
     return spec, values
 
 
+def _with_units(values: pd.Series) -> bool:
+    """Mostly numbers followed by a unit ('12.5 kg', '30%', '4 ms'): a number column the user means, not
+    labels (as categories they would silently lose all order and magnitude)."""
+    return len(values) > 0 and bool(values.astype(str).str.strip().str.match(_WITH_UNIT).mean() >= 0.9)
+
+
 def _constant_within(df: pd.DataFrame, key: str, col: str) -> tuple[bool, object]:
     counts = df.groupby(key, sort=False, dropna=False)[col].nunique(dropna=False)
     varying = counts[counts > 1]
@@ -295,8 +330,9 @@ def prepare_table(
     shape = shape or SequenceShape()
     warnings: list[str] = []
     columns = [str(c) for c in raw.columns]
+    _check_column_count(columns, options)
     _check_named_columns(options, columns)
-    df, time_name, tz, specs = _typed_columns(raw, options, warnings)
+    df, time_name, time_read, specs = _typed_columns(raw, options, warnings)
     df, original_index = _sort_rows(df, options.sequence_key, time_name, warnings)
     entity_spans, entities = _entity_spans(df, options.sequence_key)
     if time_name is not None:
@@ -306,7 +342,7 @@ def prepare_table(
     seq_starts = [a for a, _ in spans]
     time_spec = None
     if time_name is not None:
-        time_spec = _time_spec(df[time_name], str(raw[time_name].dtype), tz, entity_spans, seq_starts, warnings)
+        time_spec = _time_spec(df[time_name], str(raw[time_name].dtype), time_read, entity_spans, seq_starts, warnings)
     combos, context_rows = _context_statistics(df, specs, seq_starts)
     key = options.sequence_key
     schema = TableSchema(
@@ -328,9 +364,19 @@ def prepare_table(
     return PreparedTable(df=df, schema=schema, spans=spans, warnings=warnings)
 
 
+@dataclass(frozen=True)
+class _TimeRead:
+    """How the time column was read: its timezone, 'datetime' or 'integer', and the text layout it was written
+    in (so generated times are written the same way)."""
+
+    timezone: str | None = None
+    kind: str = "datetime"
+    text_format: str | None = None
+
+
 def _typed_columns(
     raw: pd.DataFrame, options: SchemaOptions, warnings: list[str]
-) -> tuple[pd.DataFrame, str | None, str | None, list[ColumnSpec]]:
+) -> tuple[pd.DataFrame, str | None, _TimeRead, list[ColumnSpec]]:
     """Drop ignored columns, parse the time column and infer every modelled column's spec and clean dtype."""
     problems: list[str] = []
     df = raw.drop(columns=options.ignore).copy()
@@ -338,9 +384,15 @@ def _typed_columns(
     if key is not None and df[key].isna().any():
         problems.append(f"sequence key {key!r} is empty on {_lines(df.index[df[key].isna()])}")
     time_name = options.time_column or _detect_time_column(df, {key} if key else set())
-    tz = None
+    tz, time_kind, time_text_format = None, "datetime", None
     if time_name is not None:
-        df[time_name], tz = _parse_time(df[time_name], time_name, problems, warnings)
+        raw_time = df[time_name]
+        if pd.api.types.is_numeric_dtype(raw_time) and not pd.api.types.is_bool_dtype(raw_time):
+            df[time_name], time_kind = numeric_time(raw_time, time_name, problems)
+        else:
+            df[time_name], tz = _parse_time(raw_time, time_name, problems, warnings)
+            if not problems and tz is None:
+                time_text_format = text_format(raw_time, df[time_name])
         if options.time_column is None and not problems:
             warnings.append(f"using {time_name!r} as the time column (pass --time-column to choose another)")
     modelled = [c for c in df.columns if c not in (key, time_name)]
@@ -354,7 +406,7 @@ def _typed_columns(
             df[name] = converted
     if problems:
         raise UserInputError(problems)
-    return df, time_name, tz, specs
+    return df, time_name, _TimeRead(tz, time_kind, time_text_format), specs
 
 
 def _sort_rows(
@@ -465,21 +517,33 @@ def _sequence_spans(
 def _time_spec(
     times: pd.Series,
     dtype: str,
-    tz: str | None,
+    read: _TimeRead,
     entity_spans: list[tuple[int, int]],
     seq_starts: list[int],
     warnings: list[str],
 ) -> TimeSpec:
-    alias, freq_ns = _frequency(times, entity_spans, str(times.name), warnings)
     first = times.iloc[seq_starts]
+    if read.kind == "integer":
+        return TimeSpec(
+            column=str(times.name),
+            dtype=dtype,
+            frequency=None,
+            frequency_ns=integer_frequency(times.to_numpy(np.int64), entity_spans),
+            start_min=str(int(first.min())),
+            start_max=str(int(first.max())),
+            kind="integer",
+        )
+    alias, freq_ns = _frequency(times, entity_spans, str(times.name), warnings)
     return TimeSpec(
         column=str(times.name),
         dtype=dtype,
         frequency=alias,
         frequency_ns=freq_ns,
-        timezone=tz,
+        timezone=read.timezone,
         start_min=first.min().isoformat(),
         start_max=first.max().isoformat(),
+        kind=read.kind,
+        text_format=read.text_format,
     )
 
 
@@ -516,6 +580,7 @@ def options_like(schema: TableSchema) -> SchemaOptions:
         numeric=[c.name for c in schema.columns if c.kind in ("continuous", "integer")],
         context=[c.name for c in schema.context_columns],
         ignore=list(schema.ignored),
+        max_columns=max(1000, len(schema.column_order) + len(schema.ignored)),
     )
 
 

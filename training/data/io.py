@@ -13,6 +13,8 @@ from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.manifest import sha256_file
 
 _SNIFF_BYTES = 1 << 16
+# The row-length check reads every field; long text cells are reported later, with their line numbers.
+csv.field_size_limit(1 << 30)
 _DELIMITERS = [",", ";", "\t", "|"]
 
 
@@ -70,6 +72,10 @@ def read_table(path: Path | str) -> pd.DataFrame:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise UserInputError(f"{name}: the first line is empty; the file must start with a header row")
+    if lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) <= 5:
+        raise UserInputError(
+            f"{name}: line 1 is a spreadsheet's {lines[0].strip()!r} hint, not a header; delete that line"
+        )
     sep = _pick_delimiter(lines[0])
     header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
     dupes = sorted({h for h in header if header.count(h) > 1})
@@ -78,6 +84,7 @@ def read_table(path: Path | str) -> pd.DataFrame:
     if any(not h.strip() for h in header) and len(header) > 1:
         raise UserInputError(f"{name}: the header has an empty column name (column {header.index('') + 1})")
     try:
+        _check_field_counts(path, opener, sep, header, name)
         df = pd.read_csv(path, sep=sep, compression=compression, encoding="utf-8-sig", low_memory=False)
     except UnicodeDecodeError as exc:
         raise UserInputError(
@@ -89,7 +96,41 @@ def read_table(path: Path | str) -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise UserInputError(f"{name}: no columns found") from None
+    except csv.Error as exc:
+        raise UserInputError(f"{name}: malformed CSV ({exc})") from None
+    except (EOFError, gzip.BadGzipFile) as exc:
+        raise UserInputError(f"{name}: cannot be decompressed ({exc})") from None
     return _check_frame(df, name)
+
+
+def _check_field_counts(path: Path, opener: object, sep: str, header: list[str], name: str, limit: int = 5) -> None:
+    """Every row must have as many fields as the header. pandas does not insist: a first data row with two
+    extra fields silently turned the first two columns into the index and shifted every other column.
+    A repeat of the header line (files concatenated with their headers) is named as such."""
+    expected = len(header)
+    ragged: list[tuple[int, int]] = []
+    n_ragged = 0
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+        reader = csv.reader(fh, delimiter=sep)
+        next(reader, None)
+        line = reader.line_num + 1  # the line the next record starts on (a quoted field may span lines)
+        for row in reader:
+            if row == header:
+                raise UserInputError(
+                    f"{name}: line {line} repeats the header; remove it (were two files joined together?)"
+                )
+            if row and len(row) != expected and not (len(row) == 1 and not row[0].strip()):
+                n_ragged += 1
+                if len(ragged) < limit:
+                    ragged.append((line, len(row)))
+            line = reader.line_num + 1
+    if n_ragged:
+        shown = ", ".join(f"line {ln} has {n} field{'s' if n != 1 else ''}" for ln, n in ragged)
+        more = f" (and {n_ragged - len(ragged)} more ragged lines)" if n_ragged > len(ragged) else ""
+        raise UserInputError(
+            f"{name}: malformed CSV: the header has {expected} fields but {shown}{more}; every row needs "
+            f"exactly {expected} fields (check for stray delimiters, e.g. an unquoted {sep!r} inside a value)"
+        )
 
 
 def _check_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:

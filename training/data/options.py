@@ -17,9 +17,15 @@ class SchemaOptions:
     numeric: list[str] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
+    # Columns read from the table (before --ignore). Every column becomes network width and export and
+    # scoring time: 3,000 columns ran for many minutes past a 12-second budget. Raise it deliberately.
+    max_columns: int = 1000
 
     def __post_init__(self) -> None:
         problems = []
+        value = self.max_columns
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(f"max_columns must be a positive integer, got {value!r}")
         for name in ("categorical", "numeric", "context", "ignore"):
             value = getattr(self, name)
             if isinstance(value, str):

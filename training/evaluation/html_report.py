@@ -80,6 +80,7 @@ def render_html(
         _plots(plots),
         _fidelity_tables(metrics),
         _memorisation_section(metrics.get("memorisation")),
+        _privacy_section(metrics.get("privacy")),
         _training_section(metrics.get("training")),
         _run_section(metrics),
         "</body></html>",
@@ -313,6 +314,39 @@ def _memorisation_section(memo: Mapping[str, Any] | None) -> str:
             )
         )
     return "\n".join(out)
+
+
+def _privacy_section(privacy: Mapping[str, Any] | None) -> str:
+    if not privacy:
+        return (
+            "<h2>Privacy</h2><p>Not measured: pass <code>--holdout-data FILE</code> with real data the model never "
+            "saw, or train with <code>--holdout</code> (the retrain gate measures it on its own held-out data).</p>"
+        )
+    verdict = "passed" if privacy["passed"] else "FAILED"
+    tag = "good" if privacy["passed"] else "bad"
+    rows = [
+        [
+            "share of synthetic sequences closer to a training record than to any hold-out one",
+            _pct(privacy["share_closer_to_training"]),
+            "~50%",
+        ],
+        [
+            "median distance to the closest training record, synthetic ÷ hold-out (DCR ratio)",
+            _f(privacy["dcr_ratio"]),
+            "~1",
+        ],
+        ["exact copies of training sequences", str(privacy["n_exact_copies"]), "0"],
+        ["near-exact copies", str(privacy["n_near_copies"]), "0"],
+    ]
+    return "\n".join(
+        [
+            "<h2>Privacy</h2>",
+            f'<p><span class="tag {tag}">{verdict}</span> {_e(privacy["reason"])}. Distance to closest record '
+            f"of {privacy['n_synthetic_checked']} synthetic sequences against {privacy['n_training']} training and "
+            f"{privacy['n_validation']} hold-out sequences (as SDMetrics and synthcity report it).</p>",
+            _table(["measure", "value", "unseen real data gives"], rows),
+        ]
+    )
 
 
 def _training_section(training: Mapping[str, Any] | None) -> str:

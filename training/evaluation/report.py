@@ -17,6 +17,7 @@ from chronogan.training.evaluation.html_report import render_html
 from chronogan.training.evaluation.memorisation import memorisation
 from chronogan.training.evaluation.plots import acf_plot, marginal_histograms, pca_plot, sample_trajectories, tsne_plot
 from chronogan.training.evaluation.predictive import predictive_score, predictive_train_on_real
+from chronogan.training.evaluation.privacy import privacy_check
 from chronogan.training.evaluation.results import jsonable
 from chronogan.training.evaluation.sequences import as_pair, feature_labels
 from chronogan.training.evaluation.statistics import (
@@ -129,6 +130,17 @@ def evaluate(
             lengths_holdout=lengths_holdout,
             seed=seed,
         )
+    if holdout is not None:  # the privacy check needs real data the model never saw
+        with clock("privacy_s"):
+            out["privacy"] = privacy_check(
+                real,
+                synth,
+                holdout,
+                lengths_train=lengths_real,
+                lengths_synth=lengths_synth,
+                lengths_validation=lengths_holdout,
+                seed=seed,
+            )
     out["training"] = history_summary(history, equilibrium=equilibrium) if history else None
     timings["total_s"] = sum(timings.values())
     out["timings"] = timings

@@ -53,6 +53,37 @@ def activate(name: ModelName, version: VersionParam, services: ServicesDep) -> M
     return model_detail(services, name)
 
 
+@router.get(
+    "/{name}/versions/{version}",
+    response_model=VersionOut,
+    summary="One version: status, quality gate, privacy check and every metric",
+    responses=problem_responses(404, 422),
+)
+def get_version(name: ModelName, version: VersionParam, services: ServicesDep) -> VersionOut:
+    manifest = services.store.read_manifest(name, version)  # NotFoundError -> 404
+    active = services.store.active_version(name)
+    return _version_out(services, name, version, manifest, active, services.registry.failures())
+
+
+def _version_out(
+    services: Services, name: str, version: str, m: Manifest, active: str | None, failures: dict
+) -> VersionOut:
+    metrics = version_metrics(services.store.version_dir(name, version), m)
+    recorded = metrics.get("evaluation")
+    evaluation: dict = recorded if isinstance(recorded, dict) else {}
+    return VersionOut(
+        version=version,
+        active=version == active,
+        status=services.registry.status(name, version),
+        created_at=m.created_at,
+        model_type=m.model_type,
+        metrics=metrics,
+        # The gate's check on held-out data, else the one `chronogan evaluate --holdout` recorded.
+        privacy=metrics.get("privacy") or evaluation.get("privacy"),
+        error=failures.get((name, version)),
+    )
+
+
 def model_detail(services: Services, name: str) -> ModelDetail:
     store, registry = services.store, services.registry
     versions = store.list_versions(name)  # NotFoundError -> 404
@@ -67,18 +98,7 @@ def model_detail(services: Services, name: str) -> ModelDetail:
             out.append(VersionOut(version=v, active=v == active, status="unreadable", error=str(exc)))
             continue
         manifests[v] = m
-        status = registry.status(name, v)
-        out.append(
-            VersionOut(
-                version=v,
-                active=v == active,
-                status=status,
-                created_at=m.created_at,
-                model_type=m.model_type,
-                metrics=version_metrics(store.version_dir(name, v), m),
-                error=failures.get((name, v)),
-            )
-        )
+        out.append(_version_out(services, name, v, m, active, failures))
     detail = ModelDetail(name=name, active_version=active, versions=out)
     shown = manifests.get(active or "") or (manifests[max(manifests, key=versions.index)] if manifests else None)
     if shown is not None:

@@ -74,24 +74,25 @@ def test_ndjson_lines() -> None:
 
 
 def test_gate_decisions() -> None:
-    new = {"discriminative": {"mean": 0.20}}
-    assert decide(new, active_version=None, active_metrics=None, promote=False, margin=0.05).activate
-    assert decide(
-        new,
-        active_version="v1",
-        active_metrics={"discriminative": {"mean": 0.16}},
-        promote=False,
-        margin=0.05,
-    ).activate
-    worse = decide(
-        new,
-        active_version="v1",
-        active_metrics={"discriminative": {"mean": 0.10}},
-        promote=False,
-        margin=0.05,
-    )
-    assert not worse.activate and "worse" in worse.reason
-    assert decide(
-        new, active_version="v1", active_metrics={"discriminative": {"mean": 0.10}}, promote=True, margin=0.05
-    ).activate
-    assert not decide({}, active_version="v1", active_metrics=new, promote=False, margin=0.05).activate
+    def measured(new: float, old: float, diffs: list[float], privacy: bool = True) -> dict:
+        return {
+            "candidate": {"mean": new},
+            "active": {"mean": old},
+            "floor": {"mean": 0.02},
+            "difference": {"mean": new - old, "se": float(np.std(diffs, ddof=1) / np.sqrt(len(diffs)))},
+            "privacy": {"passed": privacy, "reason": "97% of synthetic sequences are closer to a training record"},
+        }
+
+    args = {"active_version": "v1", "promote": False, "margin": 0.05}
+    assert decide(None, **{**args, "active_version": None}).activate
+    assert decide(measured(0.20, 0.16, [0.04, 0.05, 0.03]), **args).activate
+    worse = decide(measured(0.20, 0.10, [0.10, 0.11, 0.09]), **args)
+    assert not worse.activate and "worse" in worse.reason and worse.margin == 0.05 and worse.floor == 0.02
+    # A noisy difference widens the margin to twice its standard error: 0.10 worse, but within noise.
+    noisy = decide(measured(0.20, 0.10, [0.40, -0.20, 0.10]), **args)
+    assert noisy.activate and noisy.margin == pytest.approx(2 * noisy.se) and noisy.margin > 0.1
+    refused = decide(measured(0.10, 0.20, [-0.1, -0.1, -0.1], privacy=False), **args)
+    assert not refused.activate and "privacy" in refused.reason and refused.privacy_passed is False
+    assert decide(measured(0.40, 0.10, [0.3, 0.3]), **{**args, "promote": True}).activate
+    unscored = decide(None, **args, unavailable="the upload is too small")
+    assert not unscored.activate and "too small" in unscored.reason

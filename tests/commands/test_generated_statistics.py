@@ -1,0 +1,103 @@
+"""What a user relies on in generated data, at the CLI and over HTTP: missing values come back at the
+real rate per column, and fixing a context value changes the generated values the way it changes the
+real ones (not only the copied label, which holds by construction).
+
+One model, trained step-limited (the same bytes on every run) on sample data where the region sets the
+temperature level (north 12 °C, south 24 °C) and `load_kw` is missing in 5 % of the rows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from chronogan.service.api.main import create_app
+from fastapi.testclient import TestClient
+
+from chronogan.cli import main
+from tests.helpers import make_settings
+
+CONFIG = {
+    "hidden_dim": 12,
+    "num_layers": 1,
+    "batch_size": 32,
+    "embedding_steps": 100,
+    "supervised_steps": 50,
+    "joint_steps": 150,
+}
+N = 200
+
+
+def _rate_ok(real: float, generated: float) -> bool:
+    """Within half the real rate (at least 2 points): 4.4 % real allows 2.2-6.6 %; 0 % or 50 % fail."""
+    return abs(generated - real) <= max(0.02, 0.5 * real)
+
+
+@pytest.fixture(scope="module")
+def energy(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    from chronogan.training.data.samples import energy_meters
+
+    root = tmp_path_factory.mktemp("stats")
+    df = energy_meters(n_entities=40, seed=2, min_len=12, max_len=24)
+    csv, config, store = root / "energy.csv", root / "config.json", root / "store"
+    df.to_csv(csv, index=False)
+    config.write_text(json.dumps(CONFIG))
+    args = ["train", str(csv), "--name", "e", "--sequence-key", "meter_id", "--store", str(store)]
+    assert main([*args, "--quiet", "--no-eval", "--config", str(config)]) == 0
+    return df, store
+
+
+def _cli(store: Path, tmp_path: Path, *extra: str) -> pd.DataFrame:
+    out = tmp_path / "out.csv"
+    assert main(["generate", "e", "--n", str(N), "--seed", "1", "--out", str(out), "--store", str(store), *extra]) == 0
+    return pd.read_csv(out)
+
+
+def _http(store: Path, body: dict) -> pd.DataFrame:
+    with TestClient(create_app(make_settings(store))) as client:
+        resp = client.post("/v1/models/e/generate", json={"n_sequences": N, "seed": 1, "format": "csv", **body})
+        assert resp.status_code == 200, resp.text
+        return pd.read_csv(io.StringIO(resp.text))
+
+
+@pytest.mark.xfail(
+    strict=False,  # the missing-rate calibration (issue 10, i10-recipe) may make it pass: either way CI is green
+    reason="measured (issue 11, this test's model): 0.0 % generated vs 4.4 % real for load_kw. "
+    "The graph sets NaN where the "
+    "indicator channel exceeds 0.5, and the generator learns the indicator's mean (~0.05), not a 0/1 "
+    "pattern, so almost nothing crosses 0.5. Needs sampling the indicator (Bernoulli) in the graph.",
+)
+def test_missing_values_come_back_at_the_real_rate(energy: tuple[pd.DataFrame, Path], tmp_path: Path) -> None:
+    real, store = energy
+    for generated in (_cli(store, tmp_path), _http(store, {})):
+        for column in ("load_kw", "temperature_c"):
+            rate_real, rate_gen = real[column].isna().mean(), generated[column].isna().mean()
+            assert _rate_ok(rate_real, rate_gen), (column, rate_real, rate_gen)
+
+
+@pytest.mark.xfail(
+    strict=False,  # conditioning is being improved in another issue: a pass must not break CI either
+    reason="measured (issue 11, this test's 300 training steps): generated south - north temperature "
+    "-8.2 °C, real +12.5 °C (CLI and HTTP identical): the generator does not use the region condition at "
+    "this scale (conditioning is being improved in another issue).",
+)
+def test_context_value_changes_the_generated_values(energy: tuple[pd.DataFrame, Path], tmp_path: Path) -> None:
+    real, store = energy
+    means = real.groupby("region")["temperature_c"].mean()
+    real_gap = means["south"] - means["north"]
+    assert real_gap > 8  # the data: south is much warmer
+    gaps = {}
+    for level, generate in (
+        ("cli", lambda region: _cli(store, tmp_path, "--context", f"region={region}")),
+        ("http", lambda region: _http(store, {"context": {"region": region}})),
+    ):
+        north, south = generate("north"), generate("south")
+        assert set(north["region"]) == {"north"} and set(south["region"]) == {"south"}
+        gaps[level] = south["temperature_c"].mean() - north["temperature_c"].mean()
+    # Same model, seed and request: the CLI and the API give the same data.
+    assert gaps["cli"] == pytest.approx(gaps["http"])
+    # The conditioning must move the level the way the data does, by a clear share of the real gap.
+    assert gaps["cli"] > 0.25 * real_gap, (gaps, real_gap)

@@ -95,10 +95,11 @@ def split_holdout(
     else:
         ordered, time_name = _time_order(df, options)
         first = len(df) - int(round(len(df) * fraction))
-        if len(df) - first < seq_len or first < seq_len:
+        # Training needs seq_len + 1 rows (one window and the step after it); scoring needs one window.
+        if len(df) - first < seq_len or first < seq_len + 1:
             raise UserInputError(
                 f"holdout {fraction} of {len(df)} rows leaves {len(df) - first} held-out and {first} training rows; "
-                f"each side needs at least seq_len={seq_len} rows to make one window",
+                f"training needs at least seq_len + 1 = {seq_len + 1} rows and the held-out part seq_len = {seq_len}",
                 field="holdout",
             )
         time_from = None

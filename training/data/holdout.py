@@ -95,11 +95,11 @@ def split_holdout(
     else:
         ordered, time_name = _time_order(df, options)
         first = len(df) - int(round(len(df) * fraction))
-        # Training needs seq_len + 1 rows (one window and the step after it); scoring needs one window.
-        if len(df) - first < seq_len or first < seq_len + 1:
+        # Both sides are prepared like a training table, which needs seq_len + 1 rows.
+        if len(df) - first < seq_len + 1 or first < seq_len + 1:
             raise UserInputError(
                 f"holdout {fraction} of {len(df)} rows leaves {len(df) - first} held-out and {first} training rows; "
-                f"training needs at least seq_len + 1 = {seq_len + 1} rows and the held-out part seq_len = {seq_len}",
+                f"each side needs at least seq_len + 1 = {seq_len + 1} rows",
                 field="holdout",
             )
         time_from = None

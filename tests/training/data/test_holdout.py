@@ -49,7 +49,7 @@ def test_holdout_refuses_bad_fractions_too_few_entities_and_another_file() -> No
         split_holdout(_entities(), SchemaOptions(sequence_key="meter"), 0.9, seq_len=5)
     with pytest.raises(UserInputError, match="each side needs at least 2"):
         split_holdout(_entities(4), SchemaOptions(sequence_key="meter"), 0.2, seq_len=5)
-    with pytest.raises(UserInputError, match="seq_len=24"):
+    with pytest.raises(UserInputError, match=r"seq_len \+ 1 = 25"):
         split_holdout(pd.DataFrame({"v": np.arange(50.0)}), SchemaOptions(), 0.2, seq_len=24)
     _, _, spec = split_holdout(_entities(), SchemaOptions(sequence_key="meter"), 0.2, seq_len=5)
     with pytest.raises(UserInputError, match="table of 200 rows"):

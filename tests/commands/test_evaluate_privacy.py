@@ -10,6 +10,7 @@ from typing import Any
 from chronogan.service.api.main import create_app
 from fastapi.testclient import TestClient
 
+from chronogan.artifacts.evaluation import read_evaluation
 from chronogan.artifacts.tables import write_table
 from chronogan.cli import main
 from tests.helpers import MODEL, make_settings
@@ -34,8 +35,9 @@ def test_evaluate_with_holdout_reports_privacy_everywhere(
     assert 0.0 <= privacy["share_closer_to_training"] <= 1.0 and privacy["dcr_ratio"] > 0
     html = out.read_text()
     assert "<h2>Privacy</h2>" in html and "closer to a training record" in html
-    manifest = json.loads((model_store / MODEL / "v1" / "manifest.json").read_text())
-    assert manifest["metrics"]["evaluation"]["privacy"]["dcr_ratio"] == privacy["dcr_ratio"]
+    # Published manifests are immutable: the evaluation is recorded beside the version and shown with it.
+    recorded = read_evaluation(model_store / MODEL / "v1")
+    assert recorded is not None and recorded["privacy"]["dcr_ratio"] == privacy["dcr_ratio"], recorded
 
     with TestClient(create_app(make_settings(model_store))) as client:
         version = client.get(f"/v1/models/{MODEL}/versions/v1")

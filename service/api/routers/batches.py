@@ -6,6 +6,7 @@ from chronogan.service.api.auth import RequireApiKey
 from chronogan.service.api.deps import ModelName, ServicesDep, annotate
 from chronogan.service.api.errors import problem_responses
 from chronogan.service.api.job_views import accepted
+from chronogan.service.api.planning import plan_request
 from chronogan.service.api.schemas import BatchRequest, JobOut
 from fastapi import APIRouter, Request, Response
 
@@ -32,14 +33,7 @@ def create_batch(
     version = model.manifest.version
     # Planning checks n/context/codes/seq_len/start against the manifest, so a bad request is a 422 here, not
     # a failed job later, and fixes the seed the job will use.
-    plan = model.plan(
-        body.n_sequences,
-        seed=body.seed,
-        seq_len=body.seq_len,
-        context=body.context,
-        start=body.start,
-        codes=body.codes,
-    )
+    plan = plan_request(model, body)
     seed = plan.seed
     params = {**body.model_dump(exclude_none=True), "model": name, "version": version, "seed": seed}
     job = services.jobs.enqueue("batch", params, model=name)

@@ -8,6 +8,7 @@ from chronogan.service.api.admission import Overloaded
 from chronogan.service.api.deps import ModelName, Services, ServicesDep, annotate
 from chronogan.service.api.errors import ApiError, problem_responses
 from chronogan.service.api.formats import MEDIA_TYPES, csv_chunks, json_body, ndjson_lines, negotiate
+from chronogan.service.api.planning import plan_request
 from chronogan.service.api.schemas import GenerateRequest, GenerateResponse
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
@@ -68,14 +69,7 @@ def generate(
     version = model.manifest.version
     annotate(request, version=version, n_sequences=body.n_sequences, format=fmt)
     # Bad context/codes/seq_len/start are a 422 here, before any byte of a (possibly streamed) 200 is sent.
-    plan = model.plan(
-        body.n_sequences,
-        seed=body.seed,
-        seq_len=body.seq_len,
-        context=body.context,
-        start=body.start,
-        codes=body.codes,
-    )
+    plan = plan_request(model, body)
     seed = plan.seed
     annotate(request, seed=seed)
     headers = {SEED_HEADER: str(seed), VERSION_HEADER: version}

@@ -3,11 +3,18 @@ relations, levels follow the context, and the missing rate comes back."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 from chronogan.training import SchemaOptions, TimeGAN, TimeGANConfig
+from chronogan.training.config import CRNNGANConfig, GANConfig
+from chronogan.training.data.encoded import EncodedData
+from chronogan.training.data.layout import LayoutBuilder
 from chronogan.training.losses import context_covariance_loss, cross_correlation_loss
+from chronogan.training.trainer import train_networks
 
 
 def test_cross_correlation_term_separates_correlated_from_independent_channels() -> None:
@@ -104,3 +111,35 @@ def test_output_noise_gives_integer_counts_their_step_to_step_spread() -> None:
     target = change_std(real)
     assert before < 0.5 * target  # the untrained smooth path is far too calm ...
     assert abs(after - target) < 0.2 * target  # ... and the learned output noise brings it within 20 %
+
+
+def _conditioned(n: int = 64, steps: int = 6) -> EncodedData:
+    """Sequences whose level is their one numeric context value."""
+    rng = np.random.default_rng(0)
+    layout, cond_layout = LayoutBuilder(), LayoutBuilder()
+    layout.add("v", "numeric")
+    cond_layout.add("capacity", "numeric")
+    cond = rng.random((n, 1)).astype(np.float32)
+    x = np.repeat(cond[:, None, :], steps, 1) + 0.01 * rng.standard_normal((n, steps, 1)).astype(np.float32)
+    return EncodedData(x.astype(np.float32), np.full(n, steps, np.int64), cond, layout.build(), cond_layout.build())
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TimeGANConfig(hidden_dim=8, num_layers=1, batch_size=16, embedding_steps=2, supervised_steps=2, joint_steps=4),
+        CRNNGANConfig(hidden_dim=8, num_layers=1, batch_size=16, steps=4),
+        CRNNGANConfig(hidden_dim=8, num_layers=1, batch_size=16, steps=4, loss="infogan", info_categorical=(2,)),
+    ],
+    ids=["timegan", "crnngan", "crnngan-infogan"],
+)
+def test_both_models_train_their_levels_against_the_context(config: GANConfig) -> None:
+    """The context term is in both generators' losses when there is a context (it once silently dropped out
+    of TimeGAN's), and it compares against the real context only: InfoGAN's codes, which real sequences do not
+    have, stay out of it (else it would teach the generator to ignore its codes)."""
+    config = dataclasses.replace(config, log_every=1, seed=0)
+    outcome = train_networks(config, _conditioned(), progress=False)
+    assert "g_context" in outcome.history[-1]
+    side = outcome.networks.side
+    context = side.context_inputs(torch.zeros(3, 1), torch.full((3,), 6))
+    assert context is not None and context.shape == (3, 1)

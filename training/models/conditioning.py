@@ -52,6 +52,15 @@ class ConditionInputs(nn.Module):
             parts.append(codes)
         return torch.cat(parts, 1) if parts else None
 
+    def context_inputs(self, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor | None:
+        """`[B, S]` what a real sequence also has (condition, length): the context the generator's levels
+        are matched against. InfoGAN's codes are left out on purpose: real sequences carry none, so
+        matching the level's covariance with a code would push the code's effect to zero."""
+        parts = [cond] if self.use_cond else []
+        if self.use_length:
+            parts.append(self._length(lengths))
+        return torch.cat(parts, 1) if parts else None
+
     def discriminator_inputs(self, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor | None:
         parts = []
         if self.d_index.numel() > 0:

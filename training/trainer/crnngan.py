@@ -79,7 +79,7 @@ class CRNNGANSteps(ModelSteps):
             else:
                 g_loss = g_adv
             g_loss = g_loss + statistics_loss(
-                c, fake, b.x, b.mask, losses, n.side.generator_inputs(b.cond, b.lengths, codes)
+                c, fake, b.x, b.mask, losses, n.side.context_inputs(b.cond, b.lengths)
             )
             if judged.aux is not None:
                 g_aux = acgan_loss(judged.aux, b.cond, n.side.aux_blocks)

@@ -124,7 +124,7 @@ class TimeGANSteps(ModelSteps):
                 g_adv
                 + c.gamma * g_adv_e
                 + c.supervised_weight * self.regression_term(g_sup)
-                + statistics_loss(c, x_hat, b.x, b.mask, losses)
+                + statistics_loss(c, x_hat, b.x, b.mask, losses, n.side.context_inputs(b.cond, b.lengths))
             )
             if fake.aux is not None:
                 g_aux = acgan_loss(fake.aux, b.cond, n.side.aux_blocks)

@@ -78,9 +78,7 @@ class CRNNGANSteps(ModelSteps):
                 losses["g_feature_matching"] = g_loss.item()
             else:
                 g_loss = g_adv
-            g_loss = g_loss + statistics_loss(
-                c, fake, b.x, b.mask, losses, n.side.context_inputs(b.cond, b.lengths)
-            )
+            g_loss = g_loss + statistics_loss(c, fake, b.x, b.mask, losses, n.side.context_inputs(b.cond, b.lengths))
             if judged.aux is not None:
                 g_aux = acgan_loss(judged.aux, b.cond, n.side.aux_blocks)
                 g_loss = g_loss + g_aux

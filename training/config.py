@@ -110,7 +110,7 @@ class GANConfig:
     began_gamma: float = 0.5
     began_lambda_k: float = 0.001
     # Off by default: on the whole fidelity suite (9 data sets, same steps) they made the channel
-    # correlations right but the discriminative score worse on 6 sets and better on none (BENCHMARKS.md).
+    # correlations right but the discriminative score worse on 5 sets and better on none (BENCHMARKS.md).
     cross_corr_weight: float = 0.0
     context_weight: float = 0.0
 

@@ -8,7 +8,9 @@ prints wall times, the Ray/local ratio and the peak memory of the Ray workers th
 executor is what `chronogan serve` runs by default (one worker process, graph on helper threads); Ray is
 `ray.init(num_cpus=C)` on this machine (C = the cores this process may use), its start-up not counted
 (a cluster is up before jobs arrive). Each job's wall time is from claim to outcome, as the job store
-records it. Needs the `ray` extra and ../shared/data/stock_data.csv.
+records it. Needs the `ray` and `train` extras; trains on ../shared/data/stock_data.csv when it is there
+(--data), else on a synthetic table of the same shape (six random-walk price and volume columns), so a
+fresh clone runs it as is.
 """
 
 from __future__ import annotations
@@ -29,12 +31,42 @@ sys.path.insert(0, str(ROOT))
 STOCKS = ROOT.parent / "shared" / "data" / "stock_data.csv"
 
 
-def ensure_model(store: Path, data: Path) -> None:
+# Ray rewrites 127.0.0.1 to the machine's outward address; any other loopback address it keeps.
+LOOPBACK = "127.0.0.2"
+
+
+def ensure_model(store: Path, data: Path, scratch: Path) -> None:
     if (store / "stocks" / "v1").is_dir():
         return
     from chronogan.training.api import train_version
 
+    if not data.is_file():
+        print(f"{data} not found: training on a synthetic 6-column table of the same length instead")
+        data = synthetic_stocks(scratch / "stocks.csv")
     train_version(data, name="stocks", store=store, options={"max_minutes": 0.3, "evaluate": False})
+
+
+def synthetic_stocks(path: Path, rows: int = 3685, seed: int = 0) -> Path:
+    """Open/High/Low/Close/Adj_Close/Volume as a geometric random walk: the shape of the stocks file
+    (what the benchmark times is the graph's size, set by the feature count, not the data's realism)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    close = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, rows)))
+    spread = np.abs(rng.normal(0, 0.01, rows)) * close
+    table = pd.DataFrame(
+        {
+            "Open": close * (1 + rng.normal(0, 0.005, rows)),
+            "High": close + spread,
+            "Low": close - spread,
+            "Close": close,
+            "Adj_Close": close,
+            "Volume": rng.lognormal(17, 0.5, rows).round(),
+        }
+    )
+    table.to_csv(path, index=False)
+    return path
 
 
 def job_seconds(store, job_id: str) -> float:  # type: ignore[no-untyped-def]
@@ -60,7 +92,7 @@ def main() -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="chronogan-raybench-"))
     store = args.store or scratch / "models"
-    ensure_model(store, args.data)
+    ensure_model(store, args.data, scratch)
     cores = len(os.sched_getaffinity(0))
     params = {"model": "stocks", "version": "v1", "format": "parquet", "n_sequences": args.n}
     local_s, ray_s, peaks, sizes = [], [], [], []
@@ -75,7 +107,7 @@ def main() -> None:
                 num_cpus=cores,
                 include_dashboard=False,
                 log_to_driver=False,
-                _node_ip_address="127.0.0.1",
+                _node_ip_address=LOOPBACK,
             )
             break
         except Exception:
@@ -83,27 +115,31 @@ def main() -> None:
             if attempt == 2:
                 raise
     print(f"ray.init: {time.monotonic() - started:.1f}s on {cores} core(s)")
-    for rep in range(args.repeats):
-        job = jobs.enqueue("batch", {**params, "seed": rep}, model="stocks")
-        Worker(settings, store=jobs).run(until_empty=True)
-        local_s.append(job_seconds(jobs, job.id))
-        sizes.append((settings.jobs_dir_path / job.id / "result.parquet").stat().st_size)
-        shutil.rmtree(settings.jobs_dir_path / job.id)
+    try:  # a failed run must not leave gigabytes of Parquet in /tmp
+        for rep in range(args.repeats):
+            job = jobs.enqueue("batch", {**params, "seed": rep}, model="stocks")
+            Worker(settings, store=jobs).run(until_empty=True)
+            local_s.append(job_seconds(jobs, job.id))
+            sizes.append((settings.jobs_dir_path / job.id / "result.parquet").stat().st_size)
+            shutil.rmtree(settings.jobs_dir_path / job.id)
 
-        driver = RayDriver(settings, store=jobs)
-        job = jobs.enqueue("batch", {**params, "seed": rep}, model="stocks")
-        thread = threading.Thread(target=driver.run, daemon=True)
-        thread.start()
-        while not jobs.get(job.id).finished:
-            time.sleep(0.2)
-        driver.stop()
-        ray_s.append(job_seconds(jobs, job.id))
-        result = jobs.get(job.id).result or {}
-        peaks.append(result["peak_task_rss_mb"])
-        shutil.rmtree(result["dataset"])
-        print(f"repeat {rep}: local {local_s[-1]:.1f}s, ray {ray_s[-1]:.1f}s ({result['parts']} shards)", flush=True)
-    ray.shutdown()
-    shutil.rmtree(scratch, ignore_errors=True)
+            driver = RayDriver(settings, store=jobs)
+            job = jobs.enqueue("batch", {**params, "seed": rep}, model="stocks")
+            thread = threading.Thread(target=driver.run, daemon=True)
+            thread.start()
+            while not jobs.get(job.id).finished:
+                time.sleep(0.2)
+            driver.stop()
+            ray_s.append(job_seconds(jobs, job.id))
+            result = jobs.get(job.id).result or {}
+            peaks.append(result["peak_task_rss_mb"])
+            shutil.rmtree(result["dataset"])
+            print(
+                f"repeat {rep}: local {local_s[-1]:.1f}s, ray {ray_s[-1]:.1f}s ({result['parts']} shards)", flush=True
+            )
+    finally:
+        ray.shutdown()
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def fmt(values: list[float]) -> str:
         mean = statistics.fmean(values)

@@ -21,14 +21,17 @@ from tests.helpers import MODEL, make_settings, wait_for
 
 
 def init_local_ray(attempts: int = 3) -> None:
-    """`ray.init(num_cpus=2)` on loopback. Ray gives its raylet a fixed 30 s to register, which a loaded
-    2-core machine can miss; a second start then usually succeeds."""
+    """`ray.init(num_cpus=2)` on loopback (127.0.0.2: Ray rewrites 127.0.0.1, see `ray_cluster`). Ray gives
+    its raylet a fixed 30 s to register, which a loaded 2-core machine can miss; a second start then
+    usually succeeds."""
     import ray
+
+    from tests.service.jobs.ray_cluster import HEAD_IP
 
     for attempt in range(attempts):
         try:
             ray.init(
-                address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1"
+                address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address=HEAD_IP
             )
             return
         except Exception:

@@ -51,7 +51,7 @@ def spread_check(real: EncodedData, synth: EncodedData, *, min_ratio: float = MI
         if flat
         else "the generated sequences move over time like unseen real ones"
     )
-    ratios = [row["ratio"] for row in rows if row["judged"]]
+    ratios = [float(row["ratio"]) for row in rows if isinstance(row["ratio"], float)]
     return {
         "per_column": rows,
         "min_ratio": min(ratios) if ratios else None,

@@ -137,7 +137,7 @@ def test_both_models_train_their_levels_against_the_context(config: GANConfig) -
     """The context term is in both generators' losses when there is a context (it once silently dropped out
     of TimeGAN's), and it compares against the real context only: InfoGAN's codes, which real sequences do not
     have, stay out of it (else it would teach the generator to ignore its codes)."""
-    config = dataclasses.replace(config, log_every=1, seed=0)
+    config = dataclasses.replace(config, log_every=1, seed=0, context_weight=100.0)
     outcome = train_networks(config, _conditioned(), progress=False)
     assert "g_context" in outcome.history[-1]
     side = outcome.networks.side

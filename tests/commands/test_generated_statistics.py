@@ -73,8 +73,8 @@ def test_missing_values_come_back_at_the_real_rate(energy: tuple[pd.DataFrame, P
 
 @pytest.mark.xfail(
     strict=False,  # conditioning is being improved in another issue: a pass must not break CI either
-    reason="measured 2026-12-02 on main 50dc734 (the context-covariance term restored in TimeGAN's generator "
-    "loss), this test's 300 training steps: generated south - north temperature +0.37 degC (north 16.00, south "
+    reason="measured 2026-12-02 on main 50dc734 (context_weight 100, before e59a644 turned it off by "
+    "default), this test's 300 training steps: generated south - north temperature +0.37 degC (north 16.00, south "
     "16.37; generated std 2.0-2.4 vs 4.3 real), real +12.5 degC: the generator does not yet use the region "
     "condition at this scale (the assertion needs > 3.1 degC).",
 )

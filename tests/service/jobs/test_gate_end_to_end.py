@@ -23,8 +23,9 @@ from tests.helpers import make_settings
 # Tiny networks, a few hundred steps at a higher learning rate, EMA weights: seconds of training and a model
 # the gate's classifier can hardly tell from the validation data (measured with the gate's 300 steps x 3
 # repeats on this data: v1 0.033, v3 0.067 against 0.267 untrained, on main after e59a644). The earlier
-# 80/30/80 steps at the default rate gave a version as distinguishable as no training at all (both 0.5 with the paper's 2,000 classifier
-# steps), so the gate had nothing to tell apart and promoted the untrained one.
+# 80/30/80 steps at the default rate gave a version as distinguishable as no training at all (both 0.5
+# with the paper's 2,000 classifier steps), so the gate had nothing to tell apart and promoted the
+# untrained one.
 TRAINED = {
     "seq_len": 10,
     "hidden_dim": 12,

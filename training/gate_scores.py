@@ -5,7 +5,9 @@
   and their standard error is known;
 - floor: the same classifier on real vs real (training part vs validation part): what "indistinguishable"
   scores on this data, at this sample size;
-- privacy: distance to closest record against the training part, relative to the validation part.
+- privacy: distance to closest record against the training part, relative to the validation part;
+- spread: the candidate's within-sequence spread against the validation data's (a collapse check: a weak
+  classifier misses a generator that sits still in the middle of the data, see `evaluation/spread.py`).
 
 Every table is encoded with the candidate's schema (one scaling for all), unless the active version
 generates other columns; then its own schema encodes its samples and the validation data for it.
@@ -23,6 +25,7 @@ import pandas as pd
 from chronogan.training.data.encoded import EncodedData
 from chronogan.training.evaluation.discriminative import discriminative_floor, discriminative_score
 from chronogan.training.evaluation.privacy import PrivacyLimits, privacy_check
+from chronogan.training.evaluation.spread import spread_check
 from chronogan.training.quality import EVAL_THREADS, QUICK_MAX_SEQUENCES, encode_real, encode_synthetic
 from chronogan.training.trainer.threads import torch_threads
 
@@ -79,6 +82,7 @@ def gate_measurements(
             "seed": proto.seed,
             "candidate": _summary(cand_values),
             "floor": _summary(floor_values),
+            "spread": spread_check(val, cand),
         }
         if active is not None:
             out["active"], out["difference"], out["active_encoding"] = _active_scores(

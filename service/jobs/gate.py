@@ -7,7 +7,10 @@ score is not worse than the active one's by more than the margin, which is the l
 margin and twice the standard error of the paired difference: a difference the repeats cannot tell from
 noise is no reason to keep a stale model, and no reason either to trust a configured margin smaller than
 the noise. A candidate that fails the privacy check (it memorises its training data) never goes live on
-its own. `promote` overrides everything; a model's first version always goes live.
+its own, nor one whose sequences are nearly flat where the validation data moves (the collapse check:
+the gate's short classifier scored an untrained TimeGAN 0.27 against 0.36 for a trained version, since a
+sequence sitting still in the middle of the data's range is the last thing a weak classifier learns).
+`promote` overrides everything; a model's first version always goes live.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class GateDecision:
     floor: float | None = None
     privacy_passed: bool | None = None
     privacy_reason: str | None = None
+    spread_passed: bool | None = None
+    spread_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +60,7 @@ def decide(
     se = (m.get("difference") or {}).get("se")
     effective = max(margin, 2 * se) if isinstance(se, int | float) else margin
     privacy = m.get("privacy") or {}
+    spread = m.get("spread") or {}
 
     def result(activate: bool, reason: str) -> GateDecision:
         return GateDecision(
@@ -68,6 +74,8 @@ def decide(
             _mean(m, "floor"),
             privacy.get("passed"),
             privacy.get("reason"),
+            spread.get("passed"),
+            spread.get("reason"),
         )
 
     if active_version is None:
@@ -82,6 +90,12 @@ def decide(
         return result(False, "the versions could not both be scored on the validation data; activate it by hand")
     floor = _mean(m, "floor")
     vs_floor = f" (real vs real: {floor:.4f})" if floor is not None else ""
+    if new <= old + effective and spread.get("passed") is False:
+        return result(
+            False,
+            f"discriminative score {new:.4f} is within {effective:.4f} of the active {old:.4f}, but "
+            f"{spread.get('reason')}",
+        )
     if new <= old + effective:
         return result(
             True,

@@ -4,17 +4,23 @@ The gate scores the new and the active version on the same held-out data before 
 published, so its decision, scores, standard error, floor and privacy result are in the new version's
 manifest (`metrics.gate`, `metrics.privacy`) as well as in the job result.
 
-torch is imported here, lazily, and only ever in a worker process: the API never runs this module's
-training code, so the serve-only install keeps working without torch.
+`train_gated` is the whole of it up to publishing; the local worker (`run_retrain`) and the Ray executor's
+task (`chronogan.service.jobs.cluster.tasks.retrain`) both run it, so a retrain is gated the same way
+wherever it runs. `finish_retrain` then activates (or not) and cleans up, in the process that owns the job.
+
+torch is imported here, lazily, and only ever in a worker process (or Ray task): the API never runs this
+module's training code, so the serve-only install keeps working without torch.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from chronogan.service.api.settings import Settings
 from chronogan.service.jobs.context import JobContext
 from chronogan.service.jobs.gate import GateDecision, decide
 
@@ -26,6 +32,30 @@ _GATE_SHARE = 0.98
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    """What the gate needs from the service settings: plain values, so a Ray task can take them along."""
+
+    validation_fraction: float
+    margin: float
+    steps: int
+    repeats: int
+    max_share_closer_to_training: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> GateSettings:
+        return cls(
+            settings.gate_validation_fraction,
+            settings.gate_margin,
+            settings.gate_steps,
+            settings.gate_repeats,
+            settings.gate_max_share_closer_to_training,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class _Split:
     train: Any  # pd.DataFrame (pandas is imported in the worker only)
     validation: Any
@@ -33,26 +63,50 @@ class _Split:
 
 
 def run_retrain(ctx: JobContext) -> dict[str, Any]:
+    p = ctx.job.params
+    store = ModelStore(ctx.settings.store)
+    version, metrics, decision = train_gated(
+        Path(p["upload"]),
+        name=p["model"],
+        store=store,
+        options=dict(p.get("options") or {}),
+        gate=GateSettings.of(ctx.settings),
+        promote=bool(p.get("promote", False)),
+        progress=ctx.progress,
+        # Cancellation points before minutes of scoring and before the version can go live.
+        checkpoint=lambda fraction: ctx.progress(fraction, force=True),
+    )
+    return finish_retrain(ctx, store, p["model"], version, metrics, decision)
+
+
+def train_gated(
+    upload: Path,
+    *,
+    name: str,
+    store: ModelStore,
+    options: dict[str, Any],
+    gate: GateSettings,
+    promote: bool,
+    progress: Callable[[float], None],
+    checkpoint: Callable[[float], None],
+) -> tuple[str, dict[str, Any], GateDecision]:
+    """Split off validation data, train on the rest, score the candidate and the active version on it and
+    publish the candidate (inactive) with the gate's numbers in its manifest. `progress` and `checkpoint`
+    take the job's progress 0..1 (`checkpoint` where a cancellation should stop the job). Returns
+    (version, metrics, decision); activating is the caller's (`finish_retrain`)."""
     # torch: only in the worker, only when a retrain runs
     from chronogan.training.api import TrainRequest, train_version
     from chronogan.training.data.holdout import holdout_or_none, split_summary
     from chronogan.training.data.io import read_table
 
-    p = ctx.job.params
-    name: str = p["model"]
-    upload = Path(p["upload"])
-    store = ModelStore(ctx.settings.store)
-    options = dict(p.get("options") or {})
+    options = dict(options)
     request = TrainRequest.from_options(options)
     parts = holdout_or_none(
-        read_table(upload),
-        request.schema,
-        ctx.settings.gate_validation_fraction,
-        seq_len=request.build_config().seq_len,
+        read_table(upload), request.schema, gate.validation_fraction, seq_len=request.build_config().seq_len
     )
     split = None
     if parts is not None:
-        train_rows, held_rows, spec = parts
+        train_rows, held_rows, _ = parts
         split = _Split(train_rows.reset_index(drop=True), held_rows.reset_index(drop=True), split_summary(*parts))
     train_path = upload
     if split is not None:
@@ -62,19 +116,18 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
         options["evaluate"] = False  # the gate's held-out score replaces the in-sample quick score
     decided: dict[str, GateDecision] = {}
 
-    def gate(model: Any) -> dict[str, Any]:
-        ctx.progress(_TRAIN_SHARE, force=True)  # a cancellation point before minutes of scoring
+    def scored(model: Any) -> dict[str, Any]:
+        checkpoint(_TRAIN_SHARE)
         active = store.active_version(name)
-        promote = bool(p.get("promote", False))
         if split is None:
             unavailable = "the upload is too small to hold out validation data (2 entities or seq_len rows a side)"
             decided["d"] = decide(
-                None, active_version=active, promote=promote, margin=ctx.settings.gate_margin, unavailable=unavailable
+                None, active_version=active, promote=promote, margin=gate.margin, unavailable=unavailable
             )
             return {"gate": {"split": None, "decision": decided["d"].to_dict()}}
-        measurements = _measure(ctx, model, store, name, active, split)
-        decided["d"] = decide(measurements, active_version=active, promote=promote, margin=ctx.settings.gate_margin)
-        ctx.progress(_GATE_SHARE, force=True)  # last cancellation point before the version can go live
+        measurements = _measure(model, store, name, active, split, gate)
+        decided["d"] = decide(measurements, active_version=active, promote=promote, margin=gate.margin)
+        checkpoint(_GATE_SHARE)
         return {
             "discriminative": {**measurements["candidate"], "protocol": "gate: held-out validation data"},
             "gate": {"split": split.info, "measurements": measurements, "decision": decided["d"].to_dict()},
@@ -86,11 +139,20 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
         name=name,
         store=store.root,
         options=options,
-        on_progress=lambda fraction: ctx.progress(fraction * _TRAIN_SHARE),
+        on_progress=lambda fraction: progress(fraction * _TRAIN_SHARE),
         activate=False,
-        before_publish=gate,
+        before_publish=scored,
     )
-    decision = decided["d"]
+    if train_path != upload:
+        train_path.unlink(missing_ok=True)
+    return version, metrics, decided["d"]
+
+
+def finish_retrain(
+    ctx: JobContext, store: ModelStore, name: str, version: str, metrics: dict[str, Any], decision: GateDecision
+) -> dict[str, Any]:
+    """Activate `version` when the gate said so (and nobody changed the active version meanwhile), delete
+    the upload and build the job's result."""
     active_now = store.active_version(name)
     if decision.activate and active_now != decision.active_version:
         # Another retrain or a manual activation happened while this one was scored against the old one.
@@ -103,10 +165,8 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
         )
     if decision.activate:
         store.set_active(name, version)
-
     # The upload has served its purpose; failed jobs keep theirs so that a retry can use it.
-    if train_path != upload:
-        train_path.unlink(missing_ok=True)
+    upload = Path(ctx.job.params["upload"])
     upload.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         upload.parent.rmdir()
@@ -121,43 +181,7 @@ def run_retrain(ctx: JobContext) -> dict[str, Any]:
     }
 
 
-def finish_retrain(
-    ctx: JobContext, store: ModelStore, name: str, version: str, metrics: dict[str, Any]
-) -> dict[str, Any]:
-    """The Ray executor's last steps after its task trained and published `version` on a cluster node.
-
-    That task trains on the whole upload, so there is no held-out part to score on: the gate answers as for
-    an upload too small to split (a model's first version goes live; later ones wait for a manual
-    activation) and says why. Running the held-out gate inside the Ray task is still to do (issue 12)."""
-    ctx.progress(_TRAIN_SHARE, force=True)  # last cancellation point before the version can go live
-    active = store.active_version(name)
-    if active == version:  # train_version activates the first version of a new model itself
-        active = None
-    p = ctx.job.params
-    decision = decide(
-        None,
-        active_version=active,
-        promote=bool(p.get("promote", False)),
-        margin=ctx.settings.gate_margin,
-        unavailable="the Ray executor's retrain does not hold out validation data yet",
-    )
-    if decision.activate and store.active_version(name) != version:
-        store.set_active(name, version)
-    upload = Path(p["upload"])
-    upload.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        upload.parent.rmdir()
-    return {
-        "model": name,
-        "version": version,
-        "activated": store.active_version(name) == version,
-        "active_version": store.active_version(name),
-        "gate": decision.to_dict(),
-        "metrics": metrics,
-    }
-
-
-def _measure(ctx: JobContext, model: Any, store: ModelStore, name: str, active: str | None, split: Any) -> dict:
+def _measure(model: Any, store: ModelStore, name: str, active: str | None, split: _Split, gate: GateSettings) -> dict:
     from chronogan.training.evaluation.privacy import PrivacyLimits
     from chronogan.training.gate_scores import GateProtocol, gate_measurements
 
@@ -171,6 +195,6 @@ def _measure(ctx: JobContext, model: Any, store: ModelStore, name: str, active: 
         validation=split.validation,
         active=(lambda n, seed: active_model.generate(n, seed=seed)) if active_model else None,
         active_schema=active_model.schema if active_model else None,
-        protocol=GateProtocol(steps=ctx.settings.gate_steps, repeats=ctx.settings.gate_repeats),
-        privacy_limits=PrivacyLimits(max_share_closer_to_training=ctx.settings.gate_max_share_closer_to_training),
+        protocol=GateProtocol(steps=gate.steps, repeats=gate.repeats),
+        privacy_limits=PrivacyLimits(max_share_closer_to_training=gate.max_share_closer_to_training),
     )

@@ -1,7 +1,8 @@
 """A retrain job on Ray: one task with resource requests, its progress streamed back to the driver.
 
-The task trains and publishes into the model store (which every node must share); the driver then runs
-the same last steps as a local retrain (`finish_retrain`: cancellation point, quality gate, clean-up).
+The task runs the local retrain's own `train_gated` (hold-out split, training, the quality gate on the
+held-out data, publishing into the model store, which every node must share); the driver then runs the
+same last steps as a local retrain (`finish_retrain`: activation as the gate decided, clean-up).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ray
 from chronogan.service.jobs.cluster.batch import WAIT_SECONDS
 from chronogan.service.jobs.cluster.tasks import retrain
 from chronogan.service.jobs.context import JobContext
-from chronogan.service.jobs.retrain import _TRAIN_SHARE, finish_retrain
+from chronogan.service.jobs.retrain import _GATE_SHARE, GateSettings, finish_retrain
 from ray.exceptions import RayError, RayTaskError
 
 from chronogan.artifacts.errors import ChronoganError, UserInputError
@@ -43,8 +44,9 @@ def run_retrain_on_ray(ctx: JobContext) -> dict[str, Any]:
     # reason and `POST /v1/jobs/{id}/retry` starts it again.
     gpus = float(ray.cluster_resources().get("GPU", 0.0))
     task = retrain.options(max_retries=0, **resources(options, ctx.settings.ray_retrain_cpus, gpus))
-    stream = task.remote(upload, name, str(store.root.resolve()), options)
-    result: tuple[str, dict[str, Any]] | None = None
+    gate = GateSettings.of(ctx.settings).to_dict()
+    stream = task.remote(upload, name, str(store.root.resolve()), options, gate, bool(p.get("promote", False)))
+    result: tuple[str, dict[str, Any], Any] | None = None
     try:
         while result is None:
             ready, _ = ray.wait([stream], timeout=WAIT_SECONDS)
@@ -53,14 +55,15 @@ def run_retrain_on_ray(ctx: JobContext) -> dict[str, Any]:
                 continue
             kind, value = _next(stream)
             if kind == "progress":
-                ctx.progress(float(value) * _TRAIN_SHARE)
+                ctx.progress(float(value))  # the job's progress already (training, then the gate)
             else:
                 result = value
     except BaseException:
         ray.cancel(stream, force=True)
         raise
-    version, metrics = result
-    return finish_retrain(ctx, store, name, version, metrics)
+    ctx.progress(_GATE_SHARE, force=True)  # last cancellation point before the version can go live
+    version, metrics, decision = result
+    return finish_retrain(ctx, store, name, version, metrics, decision)
 
 
 def _next(stream: Any) -> tuple[str, Any]:

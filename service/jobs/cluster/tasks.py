@@ -61,23 +61,35 @@ def batch_shard(
 
 
 @ray.remote(num_cpus=1)
-def retrain(upload: str, name: str, store: str, options: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """Train and publish a version; streams ("progress", fraction) items, then ("result", (version, metrics)).
+def retrain(
+    upload: str, name: str, store: str, options: dict[str, Any], gate: dict[str, Any], promote: bool
+) -> Iterator[tuple[str, Any]]:
+    """Train, gate and publish a version exactly as a local retrain does (`train_gated`: validation data
+    held out, both versions scored on it); streams ("progress", job fraction) items, then
+    ("result", (version, metrics, gate decision)). Activating is the driver's.
 
     Training runs on a thread so that progress can be yielded while it runs; a canceled job's task is
     killed (`ray.cancel(force=True)`), which leaves nothing published: publishing is one rename."""
-    from chronogan.training.api import train_version  # torch: only on the node that trains
+    from chronogan.service.jobs.retrain import GateSettings, train_gated  # torch: only on the node that trains
+
+    from chronogan.artifacts.store import ModelStore
 
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
+    def report(fraction: float) -> None:
+        events.put(("progress", fraction))
+
     def train() -> None:
         try:
-            result = train_version(
+            result = train_gated(
                 Path(upload),
                 name=name,
-                store=Path(store),
+                store=ModelStore(Path(store)),
                 options=options,
-                on_progress=lambda fraction: events.put(("progress", fraction)),
+                gate=GateSettings(**gate),
+                promote=promote,
+                progress=report,
+                checkpoint=report,  # the driver cancels by killing this task
             )
             events.put(("result", result))
         except BaseException as exc:  # handed to the generator, which raises it in the task

@@ -61,7 +61,11 @@ def test_retrain_warm_is_gated_on_held_out_data(
     assert result["version"] == "v2" and gate["active_version"] == "v1"
     assert gate["margin"] == max(settings.gate_margin, 2 * gate["se"])
     # The decision follows from the numbers it reports.
-    expected = gate["privacy_passed"] and gate["new_score"] <= gate["active_score"] + gate["margin"]
+    expected = (
+        gate["privacy_passed"]
+        and gate["spread_passed"] is not False
+        and gate["new_score"] <= gate["active_score"] + gate["margin"]
+    )
     assert result["activated"] is expected and result["active_version"] == ("v2" if expected else "v1")
     split = result["metrics"]["gate"]["split"]
     assert split["kind"] == "entities" and split["n_validation"] == 3 and split["n_train"] == 13

@@ -97,6 +97,14 @@ def test_retrain_runs_as_ray_task(model_store: Path, training_csv: Path) -> None
         assert state["state"] == "succeeded", state["error"]
         result = state["result"]
         assert (result["version"], result["activated"], result["active_version"]) == ("v2", True, "v2")
+        # The Ray task gates like a local retrain: both versions scored on held-out entities (promote then
+        # overrides the decision, which this test needs to know the outcome in advance).
+        gate = result["metrics"]["gate"]
+        assert gate["split"]["kind"] == "entities" and gate["split"]["n_validation"] == 3
+        m = gate["measurements"]
+        assert len(m["candidate"]["values"]) == len(m["active"]["values"]) == 2 and m["difference"]["se"] >= 0
+        assert result["gate"]["reason"] == "promote was requested" and result["gate"]["active_version"] == "v1"
+        assert result["gate"]["privacy_passed"] is not None and result["privacy"] == m["privacy"]
         # Progress comes back through Ray while training, but a 3-second tiny training can finish between two
         # polls (seen on a loaded machine), so only the order is asserted here: never down, 1.0 at the end.
         assert seen == sorted(seen) and state["progress"] == 1.0, seen

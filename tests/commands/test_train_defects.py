@@ -48,8 +48,9 @@ def test_budget_covers_the_work_outside_the_training_loop(tmp_path: Path, capsys
     csv = tmp_path / "series.csv"
     pd.DataFrame({"value": np.arange(40.0)}).to_csv(csv, index=False)
     store = tmp_path / "store"
-    # 0.0001 minutes is 6 ms: reading and preparing the file alone takes longer, so training cannot start.
-    rc = main(["train", str(csv), "--name", "m", "--store", str(store), "--max-minutes", "0.0001", "--no-eval"])
+    # 1e-6 minutes is 60 µs: reading and preparing the file alone takes longer (6 ms was not always enough
+    # once everything was imported and cached), so training cannot start.
+    rc = main(["train", str(csv), "--name", "m", "--store", str(store), "--max-minutes", "0.000001", "--no-eval"])
     err = capsys.readouterr().err
     assert rc == 2 and "time budget was used up before training could start" in err, err
     assert not store.exists()

@@ -95,3 +95,16 @@ def model_store(trained_store: Path, store: Path) -> Path:
 def model_client(model_store: Path, settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def fast_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`evaluate --quick` with a token protocol (tens of classifier steps, small embedding samples): for tests
+    about what the report holds and where it goes, not about the scores' values (which need the real steps)."""
+    from chronogan.training.evaluation import report
+
+    monkeypatch.setattr(
+        report,
+        "QUICK",
+        report.Protocol(disc_steps=40, disc_repeats=2, pred_steps=40, pred_repeats=2, embed_samples=60, quick=True),
+    )

@@ -10,6 +10,9 @@ import pytest
 
 from chronogan.cli import main
 
+# What these tests check is where the report's parts go, not the scores' values: a token protocol.
+pytestmark = pytest.mark.usefixtures("fast_evaluation")
+
 TINY = ["--max-minutes", "0.03", "--quiet", "--no-eval"]
 QUICK = ["--quick", "--no-manifest"]
 

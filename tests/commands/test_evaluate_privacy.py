@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from chronogan.service.api.main import create_app
 from fastapi.testclient import TestClient
 
@@ -14,6 +15,9 @@ from chronogan.artifacts.evaluation import read_evaluation
 from chronogan.artifacts.tables import write_table
 from chronogan.cli import main
 from tests.helpers import MODEL, make_settings
+
+# What these tests check is where the report's parts go, not the scores' values: a token protocol.
+pytestmark = pytest.mark.usefixtures("fast_evaluation")
 
 
 def test_evaluate_with_holdout_reports_privacy_everywhere(

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from chronogan.service.api.formats import OutputFormat
 from chronogan.service.jobs.store import JobState
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chronogan.artifacts.choices import CellType, Conditioning, LossName, ModelTypeName, SupervisedLoss, TrainMode
 from chronogan.artifacts.codes import CodeSpec
@@ -78,6 +78,15 @@ _START = Field(
 )
 
 
+def _not_a_bool(value: object) -> object:
+    # JSON `true` is not a number, but pydantic's int accepts it as 1 (schemathesis found `{"seed": true}`
+    # queued as seed 1). A field validator, not a stricter type, so the published schema keeps its bounds
+    # and 4096.0 stays accepted, as JSON Schema's "integer" allows it.
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a boolean")
+    return value
+
+
 class GenerateRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -103,6 +112,8 @@ class GenerateRequest(BaseModel):
         None, description="Response format; default from the Accept header, else json.", examples=["csv"]
     )
 
+    _integers_are_not_booleans = field_validator("n_sequences", "seed", "seq_len", mode="before")(_not_a_bool)
+
 
 class GenerateResponse(BaseModel):
     model: str = Field(examples=["sales"])
@@ -126,6 +137,8 @@ class BatchRequest(BaseModel):
     context: dict[str, Label] | None = _CONTEXT
     codes: dict[str, int | float] | None = _CODES
     start: str | None = _START
+
+    _integers_are_not_booleans = field_validator("n_sequences", "seed", "seq_len", mode="before")(_not_a_bool)
 
 
 class RetrainOptions(BaseModel):

@@ -57,3 +57,13 @@ def test_cancel_queued_batch(model_client: TestClient, settings: Settings) -> No
     listed = model_client.get("/v1/jobs", params={"state": "canceled"}).json()["jobs"]
     assert [j["id"] for j in listed] == [job["id"]]
     assert 'chronogan_jobs{state="canceled"} 1' in model_client.get("/metrics").text
+
+
+@pytest.mark.parametrize("route", ["batches", "generate"])
+@pytest.mark.parametrize("field", ["seed", "n_sequences", "seq_len"])
+def test_booleans_are_not_numbers(model_client: TestClient, route: str, field: str) -> None:
+    """`true` is not a seed or a count (schemathesis found `{"seed": true}` queued as seed 1): 422 naming it."""
+    body: dict[str, object] = {"n_sequences": 4, field: True}
+    resp = model_client.post(f"/v1/models/{MODEL}/{route}", json=body)
+    assert resp.status_code == 422, resp.text
+    assert field in resp.text

@@ -15,7 +15,8 @@ Measured parts (0. and 5. added for issue 13):
    (loopback p50 minus the in-process ASGI time). Medians.
 1. `POST /v1/models/stocks/generate` (100 sequences x 24 steps, JSON): p50/p99 over sequential requests
    against `chronogan serve --no-worker` on 127.0.0.1 (a subprocess of this script).
-2. Throughput at 32 concurrent clients (httpx.AsyncClient) for a fixed duration: requests/s and errors.
+2. Throughput at 32 concurrent clients (benchmarks/http_client.py, one keep-alive connection each) for a
+   fixed duration: requests/s and errors.
    The clients run on the same 2 cores as the server, so they take CPU from it: this is a lower bound.
 3. A batch job of N sequences to Parquet, run the way the worker runs it (`iter_chunks` +
    `ChunkedTableWriter`), in a child process: wall time and peak RSS (`RUSAGE_CHILDREN`).
@@ -49,6 +50,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from http_client import Connection, HttpError
 
 REPO = Path(__file__).resolve().parents[1]
 # The checkout whose service is measured (children of this script import it first); default this one.
@@ -121,7 +124,9 @@ def cpu_seconds() -> float:
 class Server:
     """`chronogan serve --no-worker` on a free loopback port, in its own process group."""
 
-    def __init__(self, store: Path, log: Path, workers: int | None = None) -> None:
+    def __init__(
+        self, store: Path, log: Path, workers: int | None = None, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
@@ -130,7 +135,7 @@ class Server:
             cmd += ["--workers", str(workers)]
         self.proc = subprocess.Popen(
             [*cmd, "--port", str(self.port)],
-            env=child_env(store),
+            env={**child_env(store), **(extra_env or {})},
             cwd=CODE,  # `-m` puts the working directory first on sys.path: it must be the measured checkout
             stdout=self._log,
             stderr=self._log,
@@ -165,21 +170,27 @@ class Server:
 
 # -- 1. sequential latency -----------------------------------------------------------------------------
 def bench_latency(url: str, n_requests: int, n_sequences: int, warmup: int = 20) -> dict[str, Any]:
-    import httpx
+    return asyncio.run(_latency(url, n_requests, n_sequences, warmup))
 
-    path = f"{url}/v1/models/{MODEL}/generate"
+
+async def _latency(url: str, n_requests: int, n_sequences: int, warmup: int) -> dict[str, Any]:
+    path = f"/v1/models/{MODEL}/generate"
+    conn = Connection(*host_port(url))
     times: list[float] = []
     sizes: list[int] = []
     errors = 0
-    with httpx.Client(timeout=60) as client:
+    try:
         for i in range(warmup):  # warm-up: connection, first-request paths, allocator
-            client.post(path, json={"n_sequences": n_sequences, "seed": 10_000 + i})
+            await conn.request("POST", path, request_body(n_sequences, 10_000 + i))
         for i in range(n_requests):
+            body = request_body(n_sequences, i)
             started = time.perf_counter()
-            r = client.post(path, json={"n_sequences": n_sequences, "seed": i})
+            r = await conn.request("POST", path, body)
             times.append(time.perf_counter() - started)
-            sizes.append(len(r.content))
-            errors += r.status_code != 200
+            sizes.append(len(r.body))
+            errors += r.status != 200
+    finally:
+        await conn.close()
     ms = sorted(t * 1000 for t in times)
     return {
         "requests": n_requests,
@@ -193,6 +204,15 @@ def bench_latency(url: str, n_requests: int, n_sequences: int, warmup: int = 20)
     }
 
 
+def host_port(url: str) -> tuple[str, int]:
+    host, _, port = url.removeprefix("http://").partition(":")
+    return host, int(port)
+
+
+def request_body(n_sequences: int, seed: int) -> bytes:
+    return json.dumps({"n_sequences": n_sequences, "seed": seed}).encode()
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default), without importing numpy here."""
     pos = (len(sorted_values) - 1) * q / 100
@@ -203,37 +223,38 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 # -- 2. concurrent throughput --------------------------------------------------------------------------
 async def _throughput(url: str, clients: int, duration: float, n_sequences: int) -> dict[str, Any]:
-    import httpx
-
-    path = f"{url}/v1/models/{MODEL}/generate"
+    path = f"/v1/models/{MODEL}/generate"
     ok = 0
     errors: dict[str, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    conns = [Connection(*host_port(url)) for _ in range(clients)]
 
-        async def one_client(k: int, deadline: float) -> None:
-            nonlocal ok
-            i = 0
-            while time.perf_counter() < deadline:  # bounded by the deadline, not by a request count
-                try:
-                    r = await client.post(path, json={"n_sequences": n_sequences, "seed": k * 1_000_000 + i})
-                    if r.status_code == 200:
-                        ok += 1
-                    else:
-                        errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
-                except httpx.HTTPError as exc:
-                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-                i += 1
+    async def one_client(k: int, deadline: float) -> None:
+        nonlocal ok
+        i = 0
+        while time.perf_counter() < deadline:  # bounded by the deadline, not by a request count
+            try:
+                r = await conns[k].request("POST", path, request_body(n_sequences, k * 1_000_000 + i))
+                if r.status == 200:
+                    ok += 1
+                else:
+                    errors[str(r.status)] = errors.get(str(r.status), 0) + 1
+            except HttpError as exc:
+                errors[str(exc)] = errors.get(str(exc), 0) + 1
+            i += 1
 
+    try:
         # Open every connection first so the measured window is steady state.
-        await asyncio.gather(*(client.get(f"{url}/healthz") for _ in range(clients)))
+        await asyncio.gather(*(c.request("GET", "/healthz") for c in conns))
         started = time.perf_counter()
         cpu_before = cpu_seconds()
         await asyncio.gather(*(one_client(k, started + duration) for k in range(clients)))
         elapsed = time.perf_counter() - started
         client_cpu = cpu_seconds() - cpu_before
+    finally:
+        await asyncio.gather(*(c.close() for c in conns))
     return {
         "clients": clients,
+        "client": "benchmarks/http_client.py (keep-alive, one connection per client)",
         "duration_s": elapsed,
         "load_generator_cpu_s": client_cpu,
         "load_generator_cores": client_cpu / elapsed,
@@ -492,10 +513,9 @@ def bench_stages(version_dir: Path, url: str | None) -> dict[str, Any]:
 
 # -- 5. overload ---------------------------------------------------------------------------------------
 async def _overload(url: str, server_pid: int, clients: int, duration: float, n_sequences: int) -> dict[str, Any]:
-    import httpx
     import psutil
 
-    path = f"{url}/v1/models/{MODEL}/generate"
+    path = f"/v1/models/{MODEL}/generate"
     ok_ms: list[float] = []
     busy_ms: list[float] = []
     errors: dict[str, int] = {}
@@ -506,9 +526,9 @@ async def _overload(url: str, server_pid: int, clients: int, duration: float, n_
         procs = [tree, *tree.children(recursive=True)]
         return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        await asyncio.gather(*(client.get(f"{url}/healthz") for _ in range(clients)))
+    conns = [Connection(*host_port(url)) for _ in range(clients)]
+    try:
+        await asyncio.gather(*(c.request("GET", "/healthz") for c in conns))
         started = time.perf_counter()
         deadline = started + duration
         cpu_before = cpu_seconds()
@@ -518,18 +538,18 @@ async def _overload(url: str, server_pid: int, clients: int, duration: float, n_
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
                 try:
-                    r = await client.post(path, json={"n_sequences": n_sequences, "seed": k * 1_000_000 + i})
+                    r = await conns[k].request("POST", path, request_body(n_sequences, k * 1_000_000 + i))
                     ms = (time.perf_counter() - t0) * 1000
-                    if r.status_code == 200:
+                    if r.status == 200:
                         ok_ms.append(ms)
-                    elif r.status_code == 503 and r.headers.get("retry-after"):
+                    elif r.status == 503 and r.headers.get("retry-after"):
                         busy_ms.append(ms)
                         # A well-behaved client backs off; a short pause stands in for Retry-After here.
                         await asyncio.sleep(0.05)
                     else:
-                        errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
-                except httpx.HTTPError as exc:
-                    errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                        errors[str(r.status)] = errors.get(str(r.status), 0) + 1
+                except HttpError as exc:
+                    errors[str(exc)] = errors.get(str(exc), 0) + 1
                 i += 1
 
         async def sample() -> None:
@@ -540,6 +560,8 @@ async def _overload(url: str, server_pid: int, clients: int, duration: float, n_
         await asyncio.gather(sample(), *(one_client(k) for k in range(clients)))
         elapsed = time.perf_counter() - started
         client_cpu = cpu_seconds() - cpu_before
+    finally:
+        await asyncio.gather(*(c.close() for c in conns))
     ok_ms.sort()
     busy_ms.sort()
     third = max(1, len(rss) // 3)
@@ -677,6 +699,13 @@ def main() -> int:
     parser.add_argument("--overload-clients", type=int, default=64)
     parser.add_argument("--overload-duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=None, help="serve --workers (default: serve's own)")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the server only (e.g. CHRONOGAN_GENERATE_MAX_WAIT_SECONDS=0.5); repeatable",
+    )
     parser.add_argument("--code", type=Path, default=None, help="measure this checkout's service instead")
     parser.add_argument("--hide-fast-libs", action="store_true", help="hide httptools and uvloop from the server")
     parser.add_argument("--label", default="", help="a note stored with the results (e.g. before/after)")
@@ -705,6 +734,7 @@ def main() -> int:
         "code": str(CODE),
         "fast_libs_hidden": bool(args.hide_fast_libs),
         "serve_workers": args.workers,
+        "server_env": dict(kv.split("=", 1) for kv in args.server_env),
         "machine": {
             "cpu_count": os.cpu_count(),
             "cpu_affinity": sorted(os.sched_getaffinity(0)),
@@ -725,7 +755,7 @@ def main() -> int:
         if "session_options" not in args.skip:
             results["session_options"] = bench_session_options(version_dir, work)
         if {"stages", "latency", "throughput", "overload"} - set(args.skip):
-            server = Server(store, work / "serve.log", args.workers)
+            server = Server(store, work / "serve.log", args.workers, results["server_env"])
             try:
                 server.wait_ready()
                 if "stages" not in args.skip:

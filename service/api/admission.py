@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from chronogan.service.api.errors import ApiError
+
 # Weight of the newest request in the running mean of slot time: ~the last 10 requests count.
 _EWMA_WEIGHT = 0.1
 
@@ -26,6 +28,19 @@ class Overloaded(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__("the server is at its limit of concurrent generation work")
         self.retry_after = retry_after
+
+
+def overloaded_error(exc: Overloaded) -> ApiError:
+    """The 503 problem for a refused generate request (raised by the route, sent by the early-refusal
+    middleware): one text, one `Retry-After`."""
+    return ApiError(
+        503,
+        "Server busy",
+        "the server is at its limit of concurrent generation work; "
+        f"retry after {exc.retry_after} s (Retry-After), or submit a batch job",
+        kind="overloaded",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
 
 
 class GenerationGate:
@@ -51,14 +66,26 @@ class GenerationGate:
         # Whole seconds (RFC 9110 delay-seconds), at least 1: the time the current queue should take.
         return max(1, math.ceil((self._waiting + self._running) * self._mean_seconds / self.slots))
 
+    def _would_refuse(self) -> bool:
+        if self._running < self.slots and self._waiting == 0:
+            return False
+        return (self._waiting + 1) * self._mean_seconds / self.slots > self.max_wait
+
+    def refusal(self) -> Overloaded | None:
+        """What `acquire()` would raise at once if called now (None: it would admit or queue), without taking
+        anything. The app asks this before it reads a generate request's body, so that at the limit a refusal
+        costs no body parsing, no validation and no thread hand-off: under overload the refusals are most
+        of the requests, and making each one cheap leaves the cores to the admitted ones."""
+        with self._cond:
+            return Overloaded(self._retry_after()) if self._would_refuse() else None
+
     def acquire(self) -> None:
         """Take a slot, waiting if the expected wait allows; raises Overloaded otherwise."""
         with self._cond:
             if self._running < self.slots and self._waiting == 0:
                 self._running += 1
                 return
-            expected = (self._waiting + 1) * self._mean_seconds / self.slots
-            if expected > self.max_wait:
+            if self._would_refuse():
                 raise Overloaded(self._retry_after())
             self._waiting += 1
             deadline = time.monotonic() + 2 * self.max_wait

@@ -16,7 +16,7 @@ from chronogan.service.api.deps import Services
 from chronogan.service.api.errors import install_error_handlers
 from chronogan.service.api.logs import configure_logging
 from chronogan.service.api.metrics import Metrics
-from chronogan.service.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from chronogan.service.api.middleware import BodyLimitMiddleware, EarlyRefusalMiddleware, RequestContextMiddleware
 from chronogan.service.api.openapi import install_openapi
 from chronogan.service.api.registry import ModelRegistry
 from chronogan.service.api.routers import batches, generate, health, jobs, models, retrain
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return settings.max_upload_bytes if _UPLOAD_ROUTE.match(path) else settings.max_body_bytes
 
     # Added last = outermost: the request context wraps everything, so even 413s are logged and timed.
+    app.add_middleware(EarlyRefusalMiddleware, gate=services.gate, metrics=services.metrics)
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(RequestContextMiddleware, metrics=services.metrics)
     return app

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from chronogan.service.api.admission import GenerationGate, overloaded_error
 from chronogan.service.api.errors import problem_response
 from chronogan.service.api.metrics import Metrics
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -114,3 +115,29 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+_GENERATE_ROUTE = re.compile(r"^/v1/models/(?P<name>[^/]+)/generate/?$")
+
+
+class EarlyRefusalMiddleware:
+    """Refuses `POST .../generate` with the 503 at once, before its body is read, when the generation gate
+    would refuse it anyway (`GenerationGate.refusal`). The route still takes its slot through the gate, which
+    decides again: this is only the cheap path for the answer that is already known."""
+
+    def __init__(self, app: ASGIApp, gate: GenerationGate, metrics: Metrics) -> None:
+        self.app = app
+        self.gate = gate
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = _GENERATE_ROUTE.match(scope["path"])
+            refusal = self.gate.refusal() if match else None
+            if match and refusal is not None:
+                self.metrics.add_rejected(match["name"])
+                err = overloaded_error(refusal)
+                response = problem_response(err.status, err.title, err.detail, kind=err.kind, headers=err.headers)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -42,10 +42,13 @@ class Settings(BaseSettings):
         None, ge=1, description="onnxruntime intra-op threads per session; default: cores / API processes."
     )
     # Bounded load (admission.py): generations running at once per API process, and how long a request
-    # may expect to queue for a slot before it is refused with 503 + Retry-After instead.
+    # may expect to queue for a slot before it is refused with 503 + Retry-After instead. 0.5 s, measured on
+    # 2 quiet cores (BENCHMARKS.md, issue 13): at 0.2 or 0.3 s, 32 steady clients already got 503s (the
+    # queue that 32 clients make at ~175 req/s is ~0.2 s); at 0.5 s none did, and 64 clients still got a
+    # bounded p99 (~0.9 s) with the excess refused.
     generate_slots: int = Field(2, ge=1, description="Concurrent generate requests per API process.")
     generate_max_wait_seconds: float = Field(
-        0.2, ge=0, description="Expected queue wait above which a generate request gets a fast 503."
+        0.5, ge=0, description="Expected queue wait above which a generate request gets a fast 503."
     )
     max_loaded_versions: int = Field(8, ge=1, description="onnxruntime sessions kept warm (LRU).")
     warm_on_start: bool = Field(True, description="Load every active version when the app starts.")

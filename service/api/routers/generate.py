@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from chronogan.service.api.admission import Overloaded
+from chronogan.service.api.admission import Overloaded, overloaded_error
 from chronogan.service.api.deps import ModelName, Services, ServicesDep, annotate
 from chronogan.service.api.errors import ApiError, problem_responses
 from chronogan.service.api.formats import MEDIA_TYPES, csv_chunks, json_body, ndjson_lines, negotiate
@@ -106,11 +106,4 @@ def _enter_gate(services: Services, name: str) -> None:
         services.gate.acquire()
     except Overloaded as exc:
         services.metrics.add_rejected(name)
-        raise ApiError(
-            503,
-            "Server busy",
-            "the server is at its limit of concurrent generation work; "
-            f"retry after {exc.retry_after} s (Retry-After), or submit a batch job",
-            kind="overloaded",
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from None
+        raise overloaded_error(exc) from None

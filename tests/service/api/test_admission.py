@@ -86,3 +86,25 @@ def test_api_answers_503_with_retry_after_at_the_limit(model_store, settings: Se
         samples = parse_samples(client.get("/metrics").text)
         rejected = [s.value for s in samples if s.name == "chronogan_generate_rejected_total"]
         assert rejected == [1]
+
+
+def test_at_the_limit_the_refusal_comes_before_the_body_is_read(model_store, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    # Under overload most requests are refused: each refusal must cost no parsing or validation, so a body
+    # that would be a 422 gets the 503 (it was never read), and it is counted like any refusal.
+    app = create_app(settings.model_copy(update={"generate_slots": 1, "generate_max_wait_seconds": 0.0}))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        gate = app.state.services.gate
+        assert gate.refusal() is None  # idle: the next request is admitted
+        assert client.post(URL, json={"n_sequences": "many"}).status_code == 422
+        assert client.post(URL, json={"n_sequences": 2, "seed": 1}).status_code == 200  # sets the pace
+        gate.acquire()
+        try:
+            assert gate.refusal() is not None
+            busy = client.post(URL, content=b"{not json", headers={"content-type": "application/json"})
+        finally:
+            gate.release(0.01)
+        assert busy.status_code == 503 and busy.headers["retry-after"].isdigit()
+        assert busy.json()["type"].endswith(":overloaded")
+        assert client.post(URL, json={"n_sequences": 2, "seed": 1}).status_code == 200  # slot back: admitted
+        samples = parse_samples(client.get("/metrics").text)
+        assert [s.value for s in samples if s.name == "chronogan_generate_rejected_total"] == [1]

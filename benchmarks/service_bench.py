@@ -687,6 +687,13 @@ def print_table(results: dict[str, Any]) -> None:
         print(f"{name:<{width}}  {value:<{mid}}  {target}")
 
 
+def key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, default=None, help="model store to reuse (default: a temp one)")
@@ -702,6 +709,7 @@ def main() -> int:
     parser.add_argument(
         "--server-env",
         action="append",
+        type=key_value,
         default=[],
         metavar="KEY=VALUE",
         help="a setting for the server only (e.g. CHRONOGAN_GENERATE_MAX_WAIT_SECONDS=0.5); repeatable",
@@ -734,7 +742,7 @@ def main() -> int:
         "code": str(CODE),
         "fast_libs_hidden": bool(args.hide_fast_libs),
         "serve_workers": args.workers,
-        "server_env": dict(kv.split("=", 1) for kv in args.server_env),
+        "server_env": dict(args.server_env),
         "machine": {
             "cpu_count": os.cpu_count(),
             "cpu_affinity": sorted(os.sched_getaffinity(0)),

@@ -81,9 +81,14 @@ def problem_response(
     )
 
 
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The problem document for an ApiError (the exception handler's answer; middleware sends it directly)."""
+    return problem_response(exc.status, exc.title, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers)
+
+
 def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return problem_response(exc.status, exc.title, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers)
+    return api_error_response(exc)
 
 
 def _user_input(_: Request, exc: Exception) -> JSONResponse:

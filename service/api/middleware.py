@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 
 from chronogan.service.api.admission import GenerationGate, overloaded_error
-from chronogan.service.api.errors import problem_response
+from chronogan.service.api.errors import api_error_response, problem_response
 from chronogan.service.api.metrics import Metrics
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -136,8 +136,6 @@ class EarlyRefusalMiddleware:
             refusal = self.gate.refusal() if match else None
             if match and refusal is not None:
                 self.metrics.add_rejected(match["name"])
-                err = overloaded_error(refusal)
-                response = problem_response(err.status, err.title, err.detail, kind=err.kind, headers=err.headers)
-                await response(scope, receive, send)
+                await api_error_response(overloaded_error(refusal))(scope, receive, send)
                 return
         await self.app(scope, receive, send)

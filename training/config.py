@@ -49,6 +49,10 @@ class GANConfig:
     `device`: where training runs: "cpu", "cuda" (an error when torch sees no GPU) or "auto" (cuda when
     available); the exported ONNX graph and its verification always come from a CPU copy. The same seed gives
     the same model on the same device, not across devices (different kernels, different summation order).
+    `select_snapshots`: score the averaged generator this many times over the last `1 - select_from` of the
+    adversarial phase (the last time at its end) with a short discriminative score against training
+    sequences, and return the best-scoring snapshot instead of the last (`chronogan.training.trainer.selection`;
+    0 returns the last). The scoring takes time from the budget.
     `ema_decay`: the generation path is returned with an exponential moving average of its weights
     (see `chronogan.training.trainer.ema`); None or 0 returns the last weights instead.
     `static_noise`: the generator also sees step 0's noise at every step, a per-sequence random vector
@@ -113,6 +117,8 @@ class GANConfig:
     # correlations right but the discriminative score worse on 5 sets and better on none (BENCHMARKS.md).
     cross_corr_weight: float = 0.0
     context_weight: float = 0.0
+    select_snapshots: int = 0
+    select_from: float = 0.5
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
@@ -132,6 +138,10 @@ class GANConfig:
             minimum=1,
         )
         _ints(self, ("num_threads",), minimum=1)
+        _ints(self, ("select_snapshots",), minimum=0)
+        _require(
+            self, "select_from", _is_number(self.select_from) and 0.0 <= self.select_from < 1.0, "a number in [0, 1)"
+        )
         _require(self, "seq_len", self.seq_len <= MAX_SEQ_LEN, f"at most {MAX_SEQ_LEN}")
         _require(
             self,

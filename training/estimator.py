@@ -28,6 +28,7 @@ from chronogan.training.export import OutputGraph, export_onnx, verify_onnx
 from chronogan.training.models import build_networks
 from chronogan.training.models.codes import code_layout
 from chronogan.training.models.spec import DataSpec
+from chronogan.training.quality import snapshot_scorer
 from chronogan.training.registry import model_type_entry
 from chronogan.training.state_files import load_tree, save_tree
 from chronogan.training.trainer import train_networks
@@ -136,6 +137,9 @@ class SyntheticSeriesModel:
                 )
             if train_config.max_minutes is None or train_config.max_minutes * 60 > left:
                 train_config = dataclasses.replace(train_config, max_minutes=left / 60)
+        scorer = None
+        if self.config.select_snapshots:
+            scorer = snapshot_scorer(encoded, prepared.schema, self._sampler(spec), seed=self.config.seed)
         try:
             outcome = train_networks(
                 train_config,
@@ -146,6 +150,7 @@ class SyntheticSeriesModel:
                 resume=resume,
                 log=log,
                 on_progress=on_progress,
+                scorer=scorer,
             )
         except ValueError as exc:  # config/data mismatches found by the trainer are the user's to fix
             raise UserInputError(str(exc)) from exc
@@ -159,6 +164,16 @@ class SyntheticSeriesModel:
             "columns": list(prepared.schema.column_order),
         }
         return self
+
+    def _sampler(self, spec: DataSpec) -> Callable[[nn.Module, TableSchema, int], pd.DataFrame]:
+        """`sample(networks, schema, n)` for snapshot scoring: this model's sampling with other weights."""
+
+        def sample(networks: nn.Module, schema: TableSchema, n: int) -> pd.DataFrame:
+            candidate = type(self)(self.config)
+            candidate.schema, candidate.spec, candidate.networks = schema, spec, networks
+            return candidate.sample(n, seed=self.config.seed + 1)
+
+        return sample
 
     # -- generating --------------------------------------------------------------------------------
     def _require_fitted(self) -> tuple[TableSchema, DataSpec, nn.Module]:

@@ -6,16 +6,21 @@ post-hoc classifiers compare like with like.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from chronogan.training.data.encode import encode_generated, encode_prepared
 from chronogan.training.data.encoded import EncodedData
 from chronogan.training.data.infer import prepare_like
 from chronogan.training.data.io import read_table
 from chronogan.training.data.layout import FeatureLayout
+from chronogan.training.trainer.calibration import calibrate_missing_thresholds
 from chronogan.training.trainer.threads import torch_threads
+from torch import nn
 
 from chronogan.artifacts.errors import UserInputError
 from chronogan.artifacts.schema import TableSchema
@@ -23,6 +28,11 @@ from chronogan.artifacts.schema import TableSchema
 QUICK_STEPS = 500
 QUICK_REPEATS = 2
 QUICK_MAX_SEQUENCES = 2000
+# Snapshot selection during training (`select_snapshots`): a shorter score, since it is paid for several
+# times out of the training budget; two repeats so that one unlucky classifier split does not decide.
+SELECT_STEPS = 300
+SELECT_REPEATS = 2
+SELECT_MAX_SEQUENCES = 1000
 # The post-hoc GRUs have 1-3 units: extra threads only add synchronisation (and collapse under load).
 EVAL_THREADS = 1
 
@@ -49,6 +59,43 @@ def synthetic_table(path: Path, schema: TableSchema) -> pd.DataFrame:
 
 def encode_synthetic(table: pd.DataFrame, schema: TableSchema) -> EncodedData:
     return encode_generated(table, schema, max_len=schema.lengths.max_len)
+
+
+def snapshot_scorer(
+    encoded: EncodedData,
+    schema: TableSchema,
+    sample: Callable[[nn.Module, TableSchema, int], pd.DataFrame],
+    *,
+    seed: int,
+) -> Callable[[nn.Module], float]:
+    """The score training selects its generator by: a short discriminative score of a snapshot's decoded
+    samples (`sample(networks, schema, n)`, decoded as the service decodes them, so a cue in the output
+    counts) against up to `SELECT_MAX_SEQUENCES` of the *training* sequences. Every snapshot is scored
+    against the same real sequences with the same seeds, so differences between snapshots are not
+    differences in the classifier's luck."""
+    from chronogan.training.evaluation.discriminative import discriminative_score
+
+    n = min(encoded.n_sequences, SELECT_MAX_SEQUENCES)
+    index = np.sort(np.random.default_rng(seed).choice(encoded.n_sequences, n, replace=False))
+    real_x, real_lengths = encoded.x[index], encoded.lengths[index]
+
+    def score(networks: nn.Module) -> float:
+        candidate = copy.deepcopy(schema)  # calibration writes missing-value thresholds into the schema
+        calibrate_missing_thresholds(networks, encoded, candidate, seed=seed)
+        synth = encode_synthetic(sample(networks, candidate, n), candidate)
+        with torch_threads(EVAL_THREADS):
+            result = discriminative_score(
+                real_x,
+                synth.x,
+                lengths_real=real_lengths,
+                lengths_synth=synth.lengths,
+                steps=SELECT_STEPS,
+                repeats=SELECT_REPEATS,
+                seed=seed,
+            )
+        return result.mean
+
+    return score
 
 
 def quick_discriminative(model: Any, data: pd.DataFrame | Path) -> dict[str, Any]:

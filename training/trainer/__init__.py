@@ -17,7 +17,7 @@ from chronogan.training.monitor import TrainingMonitor
 from chronogan.training.registry import entry_for_config
 from chronogan.training.trainer import checkpoint
 from chronogan.training.trainer.batches import BatchSampler
-from chronogan.training.trainer.loop import TrainingRun
+from chronogan.training.trainer.loop import SnapshotScorer, TrainingRun
 from chronogan.training.trainer.outcome import TrainOutcome
 from chronogan.training.trainer.threads import torch_threads
 from torch import nn
@@ -35,6 +35,7 @@ def train_networks(
     resume: bool = False,
     log: Callable[[str], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
+    scorer: SnapshotScorer | None = None,
 ) -> TrainOutcome:
     """Train the networks of `config.model_type` on `data`.
 
@@ -45,6 +46,8 @@ def train_networks(
     `progress`: tqdm bar per phase on stderr. `log`: receives one-line messages (phases, warnings).
     `on_progress`: called with the fraction done (0..1: the larger of time used against `max_minutes` and
     steps done against the step counts) at every history record; it may raise to cancel training.
+    `scorer`: with `config.select_snapshots`, scores snapshots of the generator (lower is better) and the
+    best is returned (`chronogan.training.trainer.selection`); without one, the last weights are.
     The global torch RNG and thread count are restored on return; the result only depends on
     `config.seed` (when no time budget cuts the run short).
     """
@@ -74,6 +77,7 @@ def train_networks(
             checkpoint_dir=checkpoint_dir,
             log=log,
             on_progress=on_progress,
+            scorer=scorer,
         )
         if resume and checkpoint_dir is not None and checkpoint.exists(checkpoint_dir):
             run.restore(checkpoint.load(checkpoint_dir, config, spec))
@@ -83,6 +87,7 @@ def train_networks(
             log(f"no checkpoint in {checkpoint_dir}: training from the start")
         run.run()
         model.finish()
+        run.apply_selection()
     # Export, ONNX verification, checkpoints' consumers and sampling all work on a CPU copy.
     nets.to("cpu").eval()
     return TrainOutcome(nets, run.history, run.summary(), run.stop_reason)

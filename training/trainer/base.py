@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,10 +54,35 @@ class ModelSteps(ABC):
         self.loss = loss
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.average: WeightAverage | None = None  # EMA of the generation path, set by subclasses
+        self.generation_params: list[nn.Parameter] = []  # the generation path's parameters, set with it
 
     def average_weights(self, params: Sequence[nn.Parameter]) -> WeightAverage | None:
+        self.generation_params = list(params)
         decay = self.config.ema_decay
-        return WeightAverage(list(params), decay) if decay else None
+        return WeightAverage(self.generation_params, decay) if decay else None
+
+    def generation_weights(self) -> list[torch.Tensor]:
+        """The weights the generation path would be returned with now: the average's, or the live ones."""
+        if self.average is not None and self.average.updates > 0:
+            return self.average.shadow
+        return [p.detach() for p in self.generation_params]
+
+    @torch.no_grad()
+    def use_generation_weights(self, weights: Sequence[torch.Tensor]) -> None:
+        for p, w in zip(self.generation_params, weights, strict=True):
+            p.copy_(w)
+
+    @torch.no_grad()
+    def snapshot_networks(self) -> nn.Module:
+        """A CPU copy of the networks, in eval mode, with `generation_weights()` in the generation path (the
+        live networks are left exactly as they were)."""
+        live = [p.detach().clone() for p in self.generation_params]
+        self.use_generation_weights([w.clone() for w in self.generation_weights()])
+        try:
+            copy = deepcopy(self.networks)
+        finally:
+            self.use_generation_weights(live)
+        return copy.to("cpu").eval()
 
     def state_dict(self) -> dict[str, Any]:
         """Model-specific training state beyond networks and optimisers (for checkpoints), and the loss's own

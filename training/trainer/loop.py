@@ -18,6 +18,11 @@ from chronogan.training.trainer import checkpoint
 from chronogan.training.trainer.base import ModelSteps, PhasePlan
 from chronogan.training.trainer.budget import TimeBudget
 from chronogan.training.trainer.recorder import Recorder
+from chronogan.training.trainer.selection import SnapshotSelection
+from torch import nn
+
+# Scores a CPU copy of the networks with the generation weights of a snapshot (lower is better).
+SnapshotScorer = Callable[[nn.Module], float]
 
 
 class TrainingRun:
@@ -33,6 +38,7 @@ class TrainingRun:
         checkpoint_dir: Path | None,
         log: Callable[[str], None] | None,
         on_progress: Callable[[float], None] | None = None,
+        scorer: SnapshotScorer | None = None,
     ) -> None:
         self.config = config
         self.spec = spec
@@ -50,6 +56,10 @@ class TrainingRun:
         self.recorder = Recorder(self.history, monitor, progress, log)
         self.stop_reason: str | None = None
         self.spent_before_s = 0.0
+        self.scorer = scorer
+        count = config.select_snapshots if scorer is not None else 0
+        self.selection = SnapshotSelection(count, config.select_from) if count > 0 else None
+        self.snapshot_s = 0.0  # how long the latest snapshot took to score
 
     def restore(self, state: dict[str, Any]) -> None:
         """Continue from a checkpoint (see `checkpoint.load`)."""
@@ -62,6 +72,8 @@ class TrainingRun:
         self.history[:] = state["history"]
         self.monitor.load_state_dict(state["monitor"])
         self.model.load_state_dict(state["model_state"])
+        if self.selection is not None:
+            self.selection.load_state_dict(state["model_state"].get("selection"))
         checkpoint.restore_rng(state, self.rng)
 
     def run(self) -> None:
@@ -79,6 +91,19 @@ class TrainingRun:
                 return
             self._save_checkpoint()
 
+    def apply_selection(self) -> None:
+        """Put the best-scoring snapshot into the generation path (after `ModelSteps.finish`)."""
+        if self.selection is not None and self.selection.best_weights is not None and self.stop_reason is None:
+            self.model.use_generation_weights(self.selection.best_weights)
+
+    def _snapshot(self, name: str) -> None:
+        assert self.selection is not None and self.scorer is not None
+        started = time.monotonic()
+        score = self.scorer(self.model.snapshot_networks())
+        self.selection.offer(score, self.steps[name], self.model.generation_weights())
+        self.snapshot_s = time.monotonic() - started
+        self._log(f"{name}: snapshot at step {self.steps[name]} scored {score:.3f} ({self.snapshot_s:.1f}s)")
+
     def _run_phase(self, plan: PhasePlan, deadline: float | None) -> None:
         name, log_every = plan.name, self.config.log_every
         self.recorder.start_phase(name, self.steps[name], plan.steps)
@@ -89,9 +114,11 @@ class TrainingRun:
         )
         result = None
         self.ended_by[name] = "steps"
+        selecting = plan.adversarial and self.selection is not None
         try:
             while self.steps[name] < plan.steps:
-                if deadline is not None and time.monotonic() >= deadline:
+                # The last snapshot is scored inside the budget: end the phase that much earlier.
+                if deadline is not None and time.monotonic() >= deadline - (self.snapshot_s if selecting else 0.0):
                     self.ended_by[name] = "time budget"
                     break
                 step = self.steps[name] + 1
@@ -107,8 +134,12 @@ class TrainingRun:
                         break
                 if self.checkpoint_dir is not None and step % self.config.checkpoint_every == 0:
                     self._save_checkpoint()
+                if selecting and self.selection.due(self._progress(step, plan.steps, started, deadline)):  # type: ignore[union-attr]
+                    self._snapshot(name)
             if result is not None and self.recorder.pending():
                 self.recorder.record(name, self.steps[name], self.budget.elapsed(), result)
+            if selecting and self.monitor.stop_reason is None and self.steps[name] > 0:
+                self._snapshot(name)  # the last one: the weights the phase ends with
         finally:
             self.seconds[name] += time.monotonic() - started
             self.recorder.end_phase()
@@ -116,6 +147,14 @@ class TrainingRun:
             self.stop_reason = self.monitor.stop_reason
             self.ended_by[name] = "diverged"
         self._log(f"{name}: {self.steps[name]} steps, {self.seconds[name]:.1f}s ({self.ended_by[name]})")
+
+    @staticmethod
+    def _progress(step: int, steps: int, started: float, deadline: float | None) -> float:
+        """How far a phase is: the larger of its steps done and its time used (0..1)."""
+        done = step / steps if steps else 1.0
+        if deadline is not None and deadline > started:
+            done = max(done, (time.monotonic() - started) / (deadline - started))
+        return done
 
     def _report_progress(self) -> None:
         if self.on_progress is None:
@@ -142,7 +181,10 @@ class TrainingRun:
             rng=self.rng,
             history=self.history,
             monitor=self.monitor.state_dict(),
-            model_state=self.model.state_dict(),
+            model_state={
+                **self.model.state_dict(),
+                "selection": None if self.selection is None else self.selection.state_dict(),
+            },
         )
 
     def summary(self) -> dict[str, Any]:
@@ -164,6 +206,7 @@ class TrainingRun:
             "equilibrium": equilibrium_text(self.monitor.loss),
             "warnings": list(self.monitor.warnings),
             "stopped_early_reason": self.stop_reason,
+            "selection": None if self.selection is None else self.selection.summary(),
         }
 
     def _log(self, message: str) -> None:

@@ -274,6 +274,11 @@ class TimeGANConfig(GANConfig):
     `gp_weight` is the WGAN-GP penalty weight (only used with loss="wgan-gp").
     `output_noise`: the generation path adds per-step noise to the numeric channels' logits with a learned
     scale per channel (see `TimeGANNetworks.emit`), a direct source of step-to-step roughness.
+    `output_critic_weight`: a second discriminator, a one-layer bidirectional recurrent critic of
+    `output_critic_dim` units that reads the *decoded-space* sequences (what a user and the post-hoc
+    classifier see: categorical softmaxes, missing flags, the generation path's output noise) where the
+    reference's discriminator only reads latents; each step's logit sees the whole sequence. Its adversarial
+    term enters the generator loss with this weight (0: no such critic, the reference's networks).
     """
 
     model_type: ClassVar[str] = "timegan"
@@ -292,9 +297,19 @@ class TimeGANConfig(GANConfig):
     gp_weight: float = 10.0
     skip_connections: bool = True
     output_noise: bool = False
+    output_critic_weight: float = 0.0
+    output_critic_dim: int = 16
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        _non_negative(self, ("output_critic_weight",))
+        _ints(self, ("output_critic_dim",), minimum=1)
+        _require(
+            self,
+            "output_critic_weight",
+            self.output_critic_weight == 0 or self.loss != "began",
+            "0 with loss 'began' (its discriminator is an autoencoder, not a classifier)",
+        )
         _require(
             self,
             "phase_fractions",
@@ -310,7 +325,12 @@ class TimeGANConfig(GANConfig):
         _bools(self, ("skip_connections", "output_noise"))
 
     def architecture(self) -> dict[str, Any]:
-        return {**super().architecture(), "skip_connections": self.skip_connections, "output_noise": self.output_noise}
+        return {
+            **super().architecture(),
+            "skip_connections": self.skip_connections,
+            "output_noise": self.output_noise,
+            "output_critic_dim": self.output_critic_dim if self.output_critic_weight > 0 else 0,
+        }
 
 
 @dataclass

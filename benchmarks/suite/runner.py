@@ -101,6 +101,7 @@ def run_one(
                 "config": config.to_dict(),
                 "iterations": int(sum(steps.values())),
                 "steps": steps,
+                "selection": model.summary.get("selection"),
                 "train_wall_s": train_wall,
                 "eval_wall_s": time.perf_counter() - t1,
                 **scores,

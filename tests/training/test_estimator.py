@@ -29,6 +29,18 @@ def _fit(model_cls: type, config: object) -> object:
     [
         (TimeGAN, TimeGANConfig(embedding_steps=5, supervised_steps=5, joint_steps=5, **TINY)),
         (CRNNGAN, CRNNGANConfig(steps=5, **TINY)),
+        # The decoded-space critic's weights travel in the checkpoint; snapshot selection leaves a normal model.
+        (
+            TimeGAN,
+            TimeGANConfig(
+                embedding_steps=5,
+                supervised_steps=5,
+                joint_steps=6,
+                output_critic_weight=1.0,
+                select_snapshots=2,
+                **TINY,
+            ),
+        ),
     ],
 )
 def test_fit_sample_save_load_round_trip(model_cls: type, config: object, tmp_path: Path) -> None:

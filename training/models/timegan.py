@@ -51,6 +51,13 @@ class TimeGANNetworks(nn.Module):
         self.aux_classifier = nn.Linear(width, self.side.aux_dim) if self.side.aux_dim else None
         self.info_head = nn.Linear(width, self.codes.dim) if self.codes.dim else None
         self.head = BlockHead(spec.layout)
+        # The decoded-space critic (`output_critic_weight`): bidirectional, so every step's logit reads the
+        # whole sequence; it takes the same side inputs (context, length) as the latent discriminator.
+        self.output_critic = (
+            RNNStack(cell, f + self.side.d_dim, config.output_critic_dim, 1, 1, bidirectional=True)
+            if config.output_critic_weight > 0
+            else None
+        )
         # `output_noise`: per-step noise added to the numeric channels' logits on the generation path,
         # with a learned scale per channel (starting at 0), so step-to-step roughness that no recurrent
         # state carries (an integer count drawn afresh each hour) has a direct source; see TimeGANConfig.
@@ -109,6 +116,14 @@ class TimeGANNetworks(nn.Module):
         """Per-step logits `[B, T]` (BEGAN: reconstruction errors), features, and the ACGAN / InfoGAN heads."""
         side = self.side.discriminator_inputs(cond, lengths)
         return judge(self.discriminator, h, side, lengths, self.aux_classifier, self.info_head)
+
+    def criticize_output(self, x: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The decoded-space critic's per-step logits `[B, T]`. Steps beyond each length are zeroed first, as
+        `EncodedData` pads real data: the backward direction reads the padding, which must never be a cue."""
+        assert self.output_critic is not None
+        side = self.side.discriminator_inputs(cond, lengths)
+        x = x * step_mask(lengths, x.size(1)).unsqueeze(-1)
+        return self.output_critic(with_side_input(x, side)).squeeze(-1)
 
     def generate(
         self, noise: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor, codes: torch.Tensor | None = None

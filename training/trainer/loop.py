@@ -132,14 +132,21 @@ class TrainingRun:
                     self._report_progress()
                     if self.monitor.stop_reason is not None:
                         break
+                # Before the checkpoint, so that a checkpoint holds every snapshot due up to its step.
+                if (
+                    selecting
+                    and self.selection.due(self._progress(step, plan.steps, started, deadline))  # type: ignore[union-attr]
+                    and self._room(deadline, 2)  # this snapshot and the last one inside the budget
+                ):
+                    self._snapshot(name)
                 if self.checkpoint_dir is not None and step % self.config.checkpoint_every == 0:
                     self._save_checkpoint()
-                if selecting and self.selection.due(self._progress(step, plan.steps, started, deadline)):  # type: ignore[union-attr]
-                    self._snapshot(name)
             if result is not None and self.recorder.pending():
                 self.recorder.record(name, self.steps[name], self.budget.elapsed(), result)
-            if selecting and self.monitor.stop_reason is None and self.steps[name] > 0:
-                self._snapshot(name)  # the last one: the weights the phase ends with
+            # The last one, the weights the phase ends with, unless a snapshot just before has already spent
+            # the time it needs (the budget is a hard limit).
+            if selecting and self._room(deadline, 1) and self.monitor.stop_reason is None and self.steps[name] > 0:
+                self._snapshot(name)
         finally:
             self.seconds[name] += time.monotonic() - started
             self.recorder.end_phase()
@@ -147,6 +154,10 @@ class TrainingRun:
             self.stop_reason = self.monitor.stop_reason
             self.ended_by[name] = "diverged"
         self._log(f"{name}: {self.steps[name]} steps, {self.seconds[name]:.1f}s ({self.ended_by[name]})")
+
+    def _room(self, deadline: float | None, snapshots: int) -> bool:
+        """Whether `snapshots` more snapshots, as long as the latest took, fit before `deadline`."""
+        return deadline is None or time.monotonic() + snapshots * self.snapshot_s <= deadline
 
     @staticmethod
     def _progress(step: int, steps: int, started: float, deadline: float | None) -> float:

@@ -51,6 +51,8 @@ class TimeGANSteps(ModelSteps):
             ),
             "discriminator": self.adam(d_params, c.lr_d),
         }
+        if n.output_critic is not None:
+            self.optimizers["output_critic"] = self.adam(list(n.output_critic.parameters()), c.lr_d)
         self.average = self.average_weights(
             [*n.generator.parameters(), *n.supervisor.parameters(), *n.recovery.parameters(), *n.emit_parameters()]
         )
@@ -98,6 +100,8 @@ class TimeGANSteps(ModelSteps):
             x_hat = self._generator_update(b, losses)
             self._embedder_update(b, losses)
         self._discriminator_update(self.sampler.sample(), losses)
+        if self.networks.output_critic is not None:
+            self._output_critic_update(self.sampler.sample(), losses)
         if self.average is not None:
             self.average.update()
         ratio = None
@@ -109,7 +113,7 @@ class TimeGANSteps(ModelSteps):
         n, c, adv = self.networks, self.config, self.loss
         with torch.no_grad():
             h = n.embed(b.x)
-        with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier, n.info_head):
+        with frozen(n.embedder, n.recovery, n.discriminator, n.aux_classifier, n.info_head, n.output_critic):
             codes = self.sample_codes(b.size)
             noise = noise_like(b, n.noise_dim)
             e_hat = n.generate_latent(noise, b.cond, b.lengths, codes)
@@ -126,6 +130,10 @@ class TimeGANSteps(ModelSteps):
                 + c.supervised_weight * self.regression_term(g_sup)
                 + statistics_loss(c, x_hat, b.x, b.mask, losses, n.side.context_inputs(b.cond, b.lengths))
             )
+            if n.output_critic is not None:
+                g_out = adv.g_loss(n.criticize_output(x_hat, b.cond, b.lengths), b.mask)
+                loss = loss + c.output_critic_weight * g_out
+                losses["g_adv_output"] = g_out.item()
             if fake.aux is not None:
                 g_aux = acgan_loss(fake.aux, b.cond, n.side.aux_blocks)
                 loss = loss + g_aux
@@ -148,6 +156,24 @@ class TimeGANSteps(ModelSteps):
                 c.recon_weight * self.regression_term(recon) + c.embed_supervised_weight * sup,
             )
         losses["recon"] = recon.item()
+
+    def _output_critic_update(self, b: Batch, losses: dict[str, float]) -> None:
+        """One step of the decoded-space critic: real sequences against generated ones, decoded as the
+        generation path decodes them (with the same threshold rule as the latent discriminator)."""
+        n, c, adv = self.networks, self.config, self.loss
+        mask = b.mask
+        with torch.no_grad():
+            noise = noise_like(b, n.noise_dim)
+            e_hat = n.generate_latent(noise, b.cond, b.lengths, self.sample_codes(b.size))
+            x_hat = n.emit(n.supervise(e_hat), noise)
+        real = adv.d_term(n.criticize_output(b.x, b.cond, b.lengths), mask, True)
+        fake = adv.d_term(n.criticize_output(x_hat, b.cond, b.lengths), mask, False)
+        loss = real + fake
+        losses["d_output"] = loss.item() / 2.0
+        if not adv.bounded_below or loss.item() > c.d_threshold:
+            critic = lambda v: n.criticize_output(v, b.cond, b.lengths)  # noqa: E731
+            penalty = self.penalty(critic, b.x, x_hat, b.mask, {})
+            update(self.optimizers["output_critic"], loss if penalty is None else loss + penalty)
 
     def _discriminator_update(self, b: Batch, losses: dict[str, float]) -> None:
         n, c, adv = self.networks, self.config, self.loss

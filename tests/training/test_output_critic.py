@@ -48,6 +48,7 @@ def test_the_critic_is_not_part_of_generation_and_padding_is_never_a_cue():
         padded[i, n:] = 0.7
     inside = torch.arange(x.shape[1])[None, :] < lengths[:, None]
     with torch.no_grad():
+        logits = nets.criticize_output(x, cond, lengths)  # the critic's weights were changed above
         changed = nets.criticize_output(padded, cond, lengths)
     assert (lengths < x.shape[1]).any()
     assert torch.allclose(changed[inside], logits[inside])

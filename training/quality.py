@@ -73,8 +73,6 @@ def snapshot_scorer(
     counts) against up to `SELECT_MAX_SEQUENCES` of the *training* sequences. Every snapshot is scored
     against the same real sequences with the same seeds, so differences between snapshots are not
     differences in the classifier's luck."""
-    from chronogan.training.evaluation.discriminative import discriminative_score
-
     n = min(encoded.n_sequences, SELECT_MAX_SEQUENCES)
     index = np.sort(np.random.default_rng(seed).choice(encoded.n_sequences, n, replace=False))
     real_x, real_lengths = encoded.x[index], encoded.lengths[index]
@@ -83,41 +81,37 @@ def snapshot_scorer(
         candidate = copy.deepcopy(schema)  # calibration writes missing-value thresholds into the schema
         calibrate_missing_thresholds(networks, encoded, candidate, seed=seed)
         synth = encode_synthetic(sample(networks, candidate, n), candidate)
-        with torch_threads(EVAL_THREADS):
-            result = discriminative_score(
-                real_x,
-                synth.x,
-                lengths_real=real_lengths,
-                lengths_synth=synth.lengths,
-                steps=SELECT_STEPS,
-                repeats=SELECT_REPEATS,
-                seed=seed,
-            )
-        return result.mean
+        return _short_score(real_x, real_lengths, synth, SELECT_STEPS, SELECT_REPEATS, seed).mean
 
     return score
+
+
+def _short_score(
+    real_x: np.ndarray, real_lengths: np.ndarray, synth: EncodedData, steps: int, repeats: int, seed: int
+) -> Any:
+    """The discriminative score with a short classifier budget, on the evaluation's thread count."""
+    from chronogan.training.evaluation.discriminative import discriminative_score
+
+    with torch_threads(EVAL_THREADS):
+        return discriminative_score(
+            real_x,
+            synth.x,
+            lengths_real=real_lengths,
+            lengths_synth=synth.lengths,
+            steps=steps,
+            repeats=repeats,
+            seed=seed,
+        )
 
 
 def quick_discriminative(model: Any, data: pd.DataFrame | Path) -> dict[str, Any]:
     """A short discriminative score (fewer classifier steps than the paper's protocol) of the model's own
     samples against `data`, for the manifest and the retrain quality gate."""
-    from chronogan.training.evaluation.discriminative import discriminative_score
-
     schema = model.schema
     real = encode_real(data, schema)
     n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
-    table = model.sample(n, seed=0)
-    synth = encode_synthetic(table, schema)
-    with torch_threads(EVAL_THREADS):
-        result = discriminative_score(
-            real.x,
-            synth.x,
-            lengths_real=real.lengths,
-            lengths_synth=synth.lengths,
-            steps=QUICK_STEPS,
-            repeats=QUICK_REPEATS,
-            seed=0,
-        )
+    synth = encode_synthetic(model.sample(n, seed=0), schema)
+    result = _short_score(real.x, real.lengths, synth, QUICK_STEPS, QUICK_REPEATS, 0)
     return {
         "discriminative": {
             "mean": result.mean,

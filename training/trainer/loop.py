@@ -59,7 +59,7 @@ class TrainingRun:
         self.scorer = scorer
         count = config.select_snapshots if scorer is not None else 0
         self.selection = SnapshotSelection(count, config.select_from) if count > 0 else None
-        self.snapshot_s = 0.0  # how long the latest snapshot took to score
+        self.snapshot_s = 0.0  # how long the latest snapshot took to score (0 when not selecting)
 
     def restore(self, state: dict[str, Any]) -> None:
         """Continue from a checkpoint (see `checkpoint.load`)."""
@@ -118,7 +118,7 @@ class TrainingRun:
         try:
             while self.steps[name] < plan.steps:
                 # The last snapshot is scored inside the budget: end the phase that much earlier.
-                if deadline is not None and time.monotonic() >= deadline - (self.snapshot_s if selecting else 0.0):
+                if deadline is not None and time.monotonic() >= deadline - self.snapshot_s:
                     self.ended_by[name] = "time budget"
                     break
                 step = self.steps[name] + 1

@@ -28,6 +28,7 @@ class SnapshotSelection:
         self.scores: list[float] = []
         self.steps: list[int] = []
         self.best_score: float | None = None
+        self.best_index: int | None = None
         self.best_weights: list[torch.Tensor] | None = None
 
     def due(self, progress: float) -> bool:
@@ -40,19 +41,15 @@ class SnapshotSelection:
         self.scores.append(float(score))
         self.steps.append(int(step))
         if self.best_score is None or score <= self.best_score:
-            self.best_score = float(score)
+            self.best_score, self.best_index = float(score), len(self.scores) - 1
             self.best_weights = [w.detach().clone() for w in weights]
 
     def summary(self) -> dict[str, Any]:
-        chosen = None
-        if self.best_score is not None:
-            # The last snapshot with the best score (offer keeps the later one on a tie).
-            chosen = max(i for i, s in enumerate(self.scores) if s == self.best_score)
         return {
             "scores": [round(s, 4) for s in self.scores],
             "at_steps": list(self.steps),
-            "chosen": chosen,
-            "chosen_step": None if chosen is None else self.steps[chosen],
+            "chosen": self.best_index,
+            "chosen_step": None if self.best_index is None else self.steps[self.best_index],
         }
 
     def state_dict(self) -> dict[str, Any]:
@@ -61,6 +58,7 @@ class SnapshotSelection:
             "scores": list(self.scores),
             "steps": list(self.steps),
             "best_score": self.best_score,
+            "best_index": self.best_index,
             "best_weights": None if self.best_weights is None else [w.clone() for w in self.best_weights],
         }
 
@@ -71,5 +69,6 @@ class SnapshotSelection:
         self.scores = [float(s) for s in state["scores"]]
         self.steps = [int(s) for s in state["steps"]]
         self.best_score = None if state["best_score"] is None else float(state["best_score"])
+        self.best_index = None if state["best_index"] is None else int(state["best_index"])
         weights = state.get("best_weights")
         self.best_weights = None if weights is None else [w.clone() for w in weights]

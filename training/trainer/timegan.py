@@ -161,13 +161,10 @@ class TimeGANSteps(ModelSteps):
         """One step of the decoded-space critic: real sequences against generated ones, decoded as the
         generation path decodes them (with the same threshold rule as the latent discriminator)."""
         n, c, adv = self.networks, self.config, self.loss
-        mask = b.mask
         with torch.no_grad():
-            noise = noise_like(b, n.noise_dim)
-            e_hat = n.generate_latent(noise, b.cond, b.lengths, self.sample_codes(b.size))
-            x_hat = n.emit(n.supervise(e_hat), noise)
-        real = adv.d_term(n.criticize_output(b.x, b.cond, b.lengths), mask, True)
-        fake = adv.d_term(n.criticize_output(x_hat, b.cond, b.lengths), mask, False)
+            x_hat = n.generate(noise_like(b, n.noise_dim), b.cond, b.lengths, self.sample_codes(b.size))
+        real = adv.d_term(n.criticize_output(b.x, b.cond, b.lengths), b.mask, True)
+        fake = adv.d_term(n.criticize_output(x_hat, b.cond, b.lengths), b.mask, False)
         loss = real + fake
         losses["d_output"] = loss.item() / 2.0
         if not adv.bounded_below or loss.item() > c.d_threshold:

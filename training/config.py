@@ -53,6 +53,10 @@ class GANConfig:
     adversarial phase (the last time at its end) with a short discriminative score against training
     sequences, and return the best-scoring snapshot instead of the last (`chronogan.training.trainer.selection`;
     0 returns the last). The scoring takes time from the budget.
+    `sample_categories`: the exported graph draws each categorical value from the generator's softmax
+    (inverse CDF of a `category_noise` input the runtime draws from the request's seed) instead of taking
+    its argmax. An argmax turns a step the generator leaves uncertain (rain 0.45, sun 0.40, fog 0.15) into
+    the mode every time, so rare categories come out rarer than in the data.
     `ema_decay`: the generation path is returned with an exponential moving average of its weights
     (see `chronogan.training.trainer.ema`); None or 0 returns the last weights instead.
     `static_noise`: the generator also sees step 0's noise at every step, a per-sequence random vector
@@ -119,6 +123,7 @@ class GANConfig:
     context_weight: float = 0.0
     select_snapshots: int = 0
     select_from: float = 0.5
+    sample_categories: bool = False
 
     def __post_init__(self) -> None:
         _require(self, "betas", len(self.betas) == 2 and all(map(_is_number, self.betas)), "two numbers")
@@ -194,7 +199,7 @@ class GANConfig:
                 "context_weight",
             ),
         )
-        _bools(self, ("static_noise",))
+        _bools(self, ("static_noise", "sample_categories"))
         _require(
             self,
             "ema_decay",

@@ -52,7 +52,12 @@ class _TorchGenerator(SequenceGenerator):
         self.graph = graph
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
+        self,
+        noise: np.ndarray,
+        condition: np.ndarray,
+        lengths: np.ndarray,
+        codes: np.ndarray | None = None,
+        category_noise: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         args = [torch.from_numpy(noise)]
         if self.graph.cond_dim:
@@ -61,6 +66,8 @@ class _TorchGenerator(SequenceGenerator):
             args.append(torch.from_numpy(lengths.astype(np.int64)))
         if self.graph.code_dim and codes is not None:
             args.append(torch.from_numpy(np.ascontiguousarray(codes, dtype=np.float32)))
+        if self.graph.sample_categories and category_noise is not None:
+            args.append(torch.from_numpy(np.ascontiguousarray(category_noise, dtype=np.float32)))
         with torch.no_grad():
             out = [t.numpy() for t in self.graph(*args)]
         names = self.graph.output_names()
@@ -185,7 +192,14 @@ class SyntheticSeriesModel:
         schema, spec, networks = self._require_fitted()
         networks.eval()
         code_dim = code_layout(networks).dim
-        return OutputGraph(networks.generator_graph(), schema, spec.cond_dim, spec.variable_length, code_dim).eval()
+        return OutputGraph(
+            networks.generator_graph(),
+            schema,
+            spec.cond_dim,
+            spec.variable_length,
+            code_dim,
+            sample_categories=self.config.sample_categories,
+        ).eval()
 
     def sample(
         self,

@@ -2,7 +2,8 @@
 
 `OutputGraph` wraps a network's `generator_graph()` (noise, condition, lengths -> encoded features) and
 adds, inside the graph: inverse min-max scaling (in float64, so large values such as share volumes keep
-their precision), NaN where a missing-indicator fires, and argmax indices for categorical columns.
+their precision), NaN where a missing-indicator fires, and an index per categorical column: drawn from the
+generator's softmax with a `category_noise` input (`sample_categories`), or its argmax.
 We use the TorchScript exporter (`dynamo=False`): it keeps the RNN time axis dynamic, exports in well
 under a second, and turns a scripted autoregressive loop into an ONNX `Loop`.
 """
@@ -27,7 +28,13 @@ OPSET = 17
 
 class OutputGraph(nn.Module):
     def __init__(
-        self, core: nn.Module, schema: TableSchema, cond_dim: int, variable_length: bool, code_dim: int = 0
+        self,
+        core: nn.Module,
+        schema: TableSchema,
+        cond_dim: int,
+        variable_length: bool,
+        code_dim: int = 0,
+        sample_categories: bool = False,
     ) -> None:
         super().__init__()
         self.core = core
@@ -59,6 +66,8 @@ class OutputGraph(nn.Module):
             (blocks[(c.name, "categorical")].start, blocks[(c.name, "categorical")].end)
             for c in schema.categorical_columns
         ]
+        # A "category_noise" input [batch, time, n_categorical] of U[0, 1) draws (see `categorical`).
+        self.sample_categories = sample_categories and bool(self.cat_slices)
 
     def input_names(self) -> list[str]:
         return (
@@ -66,6 +75,7 @@ class OutputGraph(nn.Module):
             + (["condition"] if self.cond_dim else [])
             + (["lengths"] if self.variable_length else [])
             + (["codes"] if self.code_dim else [])
+            + (["category_noise"] if self.sample_categories else [])
         )
 
     def output_names(self) -> list[str]:
@@ -80,6 +90,7 @@ class OutputGraph(nn.Module):
         else:  # written with tensor ops so the traced graph keeps the time axis dynamic
             lengths = torch.ones_like(noise[:, :, 0]).sum(dim=1).to(torch.long)
         codes = rest.pop(0) if self.code_dim else None
+        category_noise = rest.pop(0) if self.sample_categories else None
         encoded = self.core(noise, condition, lengths, codes)
         outputs: list[torch.Tensor] = []
         if self.n_numeric:
@@ -91,8 +102,23 @@ class OutputGraph(nn.Module):
                 values = values.index_copy(2, self.miss_cols, torch.where(missing, nan, picked))
             outputs.append(values)
         if self.cat_slices:
-            outputs.append(torch.stack([encoded[:, :, a:b].argmax(dim=2) for a, b in self.cat_slices], dim=2))
+            outputs.append(self.categorical(encoded, category_noise))
         return tuple(outputs)
+
+    def categorical(self, encoded: torch.Tensor, category_noise: torch.Tensor | None) -> torch.Tensor:
+        """[B, T, n_categorical] indices. With noise u: the first category whose cumulative probability
+        exceeds u (inverse CDF), so each step's value follows the softmax the generator gave it; an argmax
+        would give the mode every time and rare categories would come out rarer than in the data."""
+        if category_noise is None:
+            return torch.stack([encoded[:, :, a:b].argmax(dim=2) for a, b in self.cat_slices], dim=2)
+        picks = []
+        for i, (a, b) in enumerate(self.cat_slices):
+            cumulative = torch.cumsum(encoded[:, :, a:b], dim=2)
+            # Scaled by the total, so float rounding of the softmax sum never leaves u above the last bin.
+            threshold = category_noise[:, :, i : i + 1] * cumulative[:, :, -1:]
+            below = (cumulative <= threshold).to(torch.long).sum(dim=2)
+            picks.append(torch.clamp(below, max=b - a - 1))
+        return torch.stack(picks, dim=2)
 
     def example_inputs(self, batch: int, seq_len: int, noise_dim: int) -> tuple[torch.Tensor, ...]:
         gen = torch.Generator().manual_seed(0)
@@ -103,6 +129,8 @@ class OutputGraph(nn.Module):
             args.append(torch.randint(1, seq_len + 1, (batch,), generator=gen).to(torch.long))
         if self.code_dim:  # any values: the check compares onnxruntime with torch, not with the priors
             args.append(torch.rand(batch, self.code_dim, generator=gen) * 2.0 - 1.0)
+        if self.sample_categories:
+            args.append(torch.rand(batch, seq_len, len(self.cat_slices), generator=gen))
         return tuple(args)
 
 
@@ -114,6 +142,7 @@ def export_onnx(graph: OutputGraph, path: Path, *, seq_len: int, noise_dim: int)
         "condition": {0: "batch"},
         "lengths": {0: "batch"},
         "codes": {0: "batch"},
+        "category_noise": {0: "batch", 1: "time"},
         "numeric": {0: "batch", 1: "time"},
         "categorical": {0: "batch", 1: "time"},
     }

@@ -110,7 +110,12 @@ class SequenceGenerator:
         self.time_axis = TimeAxis(self.schema.time) if self.schema.time else None
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
+        self,
+        noise: np.ndarray,
+        condition: np.ndarray,
+        lengths: np.ndarray,
+        codes: np.ndarray | None = None,
+        category_noise: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         raise NotImplementedError
 
@@ -146,6 +151,8 @@ class SequenceGenerator:
         noise_dim = self.manifest.graph.noise_dim
         code_specs = self.manifest.graph.codes
         time_axis = self.time_axis
+        samples_categories = "category_noise" in self.manifest.graph.inputs
+        n_categorical = len(self.manifest.graph.categorical_columns)
 
         def run_chunk(chunk: int, first: int) -> _Chunk:
             # Everything for one chunk comes from its own RNG stream, so chunks can be computed in any
@@ -159,7 +166,11 @@ class SequenceGenerator:
             condition = encode_context_columns(self.schema, contexts)
             # Drawn last, and only for InfoGAN models, so every other model's output for a seed is unchanged.
             code_values = sample_codes(code_specs, b, rng, plan.codes)
-            numeric, categorical = self.run_graph(noise, condition, lengths, code_values)
+            # After the codes, and only for graphs that sample their categories: other models keep their bytes.
+            category_noise = (
+                rng.random((b, noise.shape[1], n_categorical), dtype=np.float32) if samples_categories else None
+            )
+            numeric, categorical = self.run_graph(noise, condition, lengths, code_values, category_noise)
             return _Chunk(first, lengths, contexts, starts, numeric, categorical)
 
         def decode(c: _Chunk) -> pd.DataFrame:
@@ -280,7 +291,12 @@ class LoadedModel(SequenceGenerator):
         return cls(folder, manifest, session)
 
     def run_graph(
-        self, noise: np.ndarray, condition: np.ndarray, lengths: np.ndarray, codes: np.ndarray | None = None
+        self,
+        noise: np.ndarray,
+        condition: np.ndarray,
+        lengths: np.ndarray,
+        codes: np.ndarray | None = None,
+        category_noise: np.ndarray | None = None,
     ) -> tuple[np.ndarray | None, np.ndarray | None]:
         feeds: dict[str, np.ndarray] = {"noise": noise.astype(np.float32, copy=False)}
         if "condition" in self._inputs:
@@ -289,5 +305,9 @@ class LoadedModel(SequenceGenerator):
             feeds["lengths"] = lengths.astype(np.int64)
         if "codes" in self._inputs:
             feeds["codes"] = np.ascontiguousarray(codes, dtype=np.float32)
+        if "category_noise" in self._inputs:
+            if category_noise is None:  # a caller outside `chunks` (benchmarks): the noise is not optional
+                raise ValueError("this graph samples its categories: pass category_noise [batch, time, n_cat]")
+            feeds["category_noise"] = np.ascontiguousarray(category_noise, dtype=np.float32)
         results = dict(zip(self._outputs, self.session.run(self._outputs, feeds), strict=True))
         return results.get("numeric"), results.get("categorical")

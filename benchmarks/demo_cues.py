@@ -4,7 +4,8 @@ Trains TimeGAN on `chronogan sample-data energy` (what `scripts/demo.sh` does) f
 seed, and prints per run: the quick discriminative score the CLI prints, and real vs generated (500
 entities from the saved artifact, as the service makes them): the spread of the integer `occupants`
 column's step changes, how many distinct `capacity_kw` values come out, the correlation of an entity's
-mean load with its capacity, mean load per region, the missing rate of `load_kw`. Ends with mean ± se.
+mean load with its capacity, mean load per region, the missing rate of `load_kw`, how often the categorical
+`status` is "warn" or "fail". Ends with mean ± se.
 
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --minutes 3 --seeds 0 1 2
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --set within_std_weight=0 --seeds 0 1 2
@@ -33,6 +34,9 @@ def cues(table: pd.DataFrame) -> dict[str, float]:
         "load_capacity_corr": float(np.corrcoef(per["load"], per["cap"])[0, 1]),
         "load_missing": float(table["load_kw"].isna().mean()),
         "temperature_step_std": float(g["temperature_c"].diff().dropna().std()),
+        # The categorical column's rarer values: an argmax decoding turns uncertain steps into the mode ("ok").
+        "status_warn": float((table["status"] == "warn").mean()),
+        "status_fail": float((table["status"] == "fail").mean()),
     }
     for region, value in per.groupby("region")["load"].mean().items():
         out[f"load_mean_{region}"] = float(value)

@@ -340,7 +340,7 @@ def bench_engines(version_dir: Path, batch: int, repeats: int) -> dict[str, Any]
     noise_t = torch.from_numpy(noise)
 
     def run_onnx() -> None:
-        onnx_model.run_graph(noise, np.zeros((batch, 0), np.float32), lengths)
+        onnx_model.run_graph(onnx_model.graph_feeds(noise, np.zeros((batch, 0), np.float32), lengths))
 
     def run_torch() -> None:
         with torch.no_grad():

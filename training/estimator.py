@@ -51,27 +51,11 @@ class _TorchGenerator(SequenceGenerator):
         super().__init__(manifest)
         self.graph = graph
 
-    def run_graph(
-        self,
-        noise: np.ndarray,
-        condition: np.ndarray,
-        lengths: np.ndarray,
-        codes: np.ndarray | None = None,
-        category_noise: np.ndarray | None = None,
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        args = [torch.from_numpy(noise)]
-        if self.graph.cond_dim:
-            args.append(torch.from_numpy(np.ascontiguousarray(condition, dtype=np.float32)))
-        if self.graph.variable_length:
-            args.append(torch.from_numpy(lengths.astype(np.int64)))
-        if self.graph.code_dim and codes is not None:
-            args.append(torch.from_numpy(np.ascontiguousarray(codes, dtype=np.float32)))
-        if self.graph.sample_categories and category_noise is not None:
-            args.append(torch.from_numpy(np.ascontiguousarray(category_noise, dtype=np.float32)))
+    def run_graph(self, feeds: Mapping[str, np.ndarray]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        args = [torch.from_numpy(feeds[name]) for name in self.graph.input_names()]
         with torch.no_grad():
             out = [t.numpy() for t in self.graph(*args)]
-        names = self.graph.output_names()
-        results = dict(zip(names, out, strict=True))
+        results = dict(zip(self.graph.output_names(), out, strict=True))
         return results.get("numeric"), results.get("categorical")
 
 

@@ -109,14 +109,32 @@ class SequenceGenerator:
         self.schema = manifest.table_schema
         self.time_axis = TimeAxis(self.schema.time) if self.schema.time else None
 
-    def run_graph(
+    def graph_feeds(
         self,
         noise: np.ndarray,
         condition: np.ndarray,
         lengths: np.ndarray,
         codes: np.ndarray | None = None,
         category_noise: np.ndarray | None = None,
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    ) -> dict[str, np.ndarray]:
+        """The graph's inputs by name, in their dtypes: only those the manifest lists (see docs/ARCHITECTURE.md)."""
+        values = {
+            "noise": (noise, np.float32),
+            "condition": (condition, np.float32),
+            "lengths": (lengths, np.int64),
+            "codes": (codes, np.float32),
+            "category_noise": (category_noise, np.float32),
+        }
+        feeds = {}
+        for name in self.manifest.graph.inputs:
+            array, dtype = values[name]
+            if array is None:
+                raise ValueError(f"this graph needs its {name!r} input")
+            feeds[name] = np.ascontiguousarray(array, dtype=dtype)
+        return feeds
+
+    def run_graph(self, feeds: Mapping[str, np.ndarray]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(numeric, categorical) for `graph_feeds(...)`; None for an output the graph does not have."""
         raise NotImplementedError
 
     # -- generation: `plan` validates and settles the seed, `chunks`/`table` only run the plan ------------
@@ -170,7 +188,8 @@ class SequenceGenerator:
             category_noise = (
                 rng.random((b, noise.shape[1], n_categorical), dtype=np.float32) if samples_categories else None
             )
-            numeric, categorical = self.run_graph(noise, condition, lengths, code_values, category_noise)
+            feeds = self.graph_feeds(noise, condition, lengths, code_values, category_noise)
+            numeric, categorical = self.run_graph(feeds)
             return _Chunk(first, lengths, contexts, starts, numeric, categorical)
 
         def decode(c: _Chunk) -> pd.DataFrame:
@@ -263,7 +282,6 @@ class LoadedModel(SequenceGenerator):
         # at once; more would only queue behind each other.
         threads = int(session.get_session_options().intra_op_num_threads) or 1
         self.prefetch_workers = max(1, min(4, (os.cpu_count() or 1) // threads))
-        self._inputs = set(manifest.graph.inputs)
         self._outputs = list(manifest.graph.outputs)
 
     @classmethod
@@ -290,24 +308,6 @@ class LoadedModel(SequenceGenerator):
             raise ArtifactIntegrityError(f"{version_label(folder)}: {GRAPH_FILE} cannot be loaded ({reason})") from exc
         return cls(folder, manifest, session)
 
-    def run_graph(
-        self,
-        noise: np.ndarray,
-        condition: np.ndarray,
-        lengths: np.ndarray,
-        codes: np.ndarray | None = None,
-        category_noise: np.ndarray | None = None,
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        feeds: dict[str, np.ndarray] = {"noise": noise.astype(np.float32, copy=False)}
-        if "condition" in self._inputs:
-            feeds["condition"] = np.ascontiguousarray(condition, dtype=np.float32)
-        if "lengths" in self._inputs:
-            feeds["lengths"] = lengths.astype(np.int64)
-        if "codes" in self._inputs:
-            feeds["codes"] = np.ascontiguousarray(codes, dtype=np.float32)
-        if "category_noise" in self._inputs:
-            if category_noise is None:  # a caller outside `chunks` (benchmarks): the noise is not optional
-                raise ValueError("this graph samples its categories: pass category_noise [batch, time, n_cat]")
-            feeds["category_noise"] = np.ascontiguousarray(category_noise, dtype=np.float32)
-        results = dict(zip(self._outputs, self.session.run(self._outputs, feeds), strict=True))
+    def run_graph(self, feeds: Mapping[str, np.ndarray]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        results = dict(zip(self._outputs, self.session.run(self._outputs, dict(feeds)), strict=True))
         return results.get("numeric"), results.get("categorical")

@@ -43,26 +43,33 @@ def cues(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def per_column_scores(model: object, data: Path, table: pd.DataFrame) -> dict[str, float]:
-    """The quick discriminative score on each temporal column's channels alone: which column gives the
-    generated data away."""
+def per_column_scores(model: object, data: Path, table: pd.DataFrame, *, without: bool = False) -> dict[str, float]:
+    """The quick discriminative score on each temporal column's channels alone (`alone_<column>`): which
+    column gives the generated data away; with `without`, also on all channels but that column's
+    (`without_<column>`): a score that falls when a column is left out names a cue that lies in that
+    column's relation to the others, which the one-column scores cannot see."""
     from chronogan.training.evaluation.discriminative import discriminative_score
     from chronogan.training.quality import QUICK_REPEATS, QUICK_STEPS, encode_real, encode_synthetic
 
     real, synth = encode_real(data, model.schema), encode_synthetic(table, model.schema)
+    blocks = real.layout.blocks
     out = {}
-    for column in dict.fromkeys(b.column for b in real.layout.blocks):
-        channels = [c for b in real.layout.blocks if b.column == column for c in range(b.start, b.end)]
-        score = discriminative_score(
-            real.x[:, :, channels],
-            synth.x[:, :, channels],
-            lengths_real=real.lengths,
-            lengths_synth=synth.lengths,
-            steps=QUICK_STEPS,
-            repeats=QUICK_REPEATS,
-            seed=0,
-        )
-        out[f"alone_{column}"] = score.mean
+    for column in dict.fromkeys(b.column for b in blocks):
+        own = [c for b in blocks if b.column == column for c in range(b.start, b.end)]
+        rest = [c for b in blocks if b.column != column for c in range(b.start, b.end)]
+        for prefix, channels in (("alone", own), ("without", rest)):
+            if prefix == "without" and not without:
+                continue
+            score = discriminative_score(
+                real.x[:, :, channels],
+                synth.x[:, :, channels],
+                lengths_real=real.lengths,
+                lengths_synth=synth.lengths,
+                steps=QUICK_STEPS,
+                repeats=QUICK_REPEATS,
+                seed=0,
+            )
+            out[f"{prefix}_{column}"] = score.mean
     return out
 
 
@@ -80,6 +87,7 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], help="config overrides FIELD=JSON")
     parser.add_argument("--label", default="")
     parser.add_argument("--per-column", action="store_true", help="also a quick score on each column alone")
+    parser.add_argument("--without", action="store_true", help="with --per-column: also on all columns but one")
     args = parser.parse_args()
 
     from chronogan.training import SchemaOptions, TimeGAN
@@ -106,7 +114,7 @@ def main() -> None:
             table = LoadedModel.load(Path(tmp) / f"m{seed}").generate(500, seed=seed + 1)
             row = {"seed": seed, "quick": quick, "wall_s": wall, "steps": model.summary.get("steps"), **cues(table)}
             if args.per_column:
-                row.update(per_column_scores(model, data, table))
+                row.update(per_column_scores(model, data, table, without=args.without))
             rows.append(row)
             print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
     keys = [k for k in rows[0] if isinstance(rows[0][k], float)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 from chronogan.training.data.options import SequenceShape
 
@@ -284,6 +284,13 @@ class TimeGANConfig(GANConfig):
     classifier see: categorical softmaxes, missing flags, the generation path's output noise) where the
     reference's discriminator only reads latents; each step's logit sees the whole sequence. Its adversarial
     term enters the generator loss with this weight (0: no such critic, the reference's networks).
+    `sample_len`: time steps per recurrent step (DoppelGANger's `sample_len`, see
+    `chronogan.training.models.step_groups`): the five stacks run over groups of this many steps, so an
+    iteration on long sequences costs about `1 / sample_len` as much and what lasts a whole sequence is
+    carried over fewer recurrent steps; the exported graph still takes and returns one row per step.
+    "auto" (the default) picks `max(1, T // 20)` for training sequences of T steps (`resolve_sample_len`):
+    sequences shorter than 40 steps (Stocks, Sines, windows of 24) keep one step per recurrent step and
+    their exact networks; 60-step entities get 3, 150-step ones 7, about 20 recurrent steps either way.
     """
 
     model_type: ClassVar[str] = "timegan"
@@ -304,11 +311,14 @@ class TimeGANConfig(GANConfig):
     output_noise: bool = False
     output_critic_weight: float = 0.0
     output_critic_dim: int = 16
+    sample_len: int | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _non_negative(self, ("output_critic_weight",))
         _ints(self, ("output_critic_dim",), minimum=1)
+        if self.sample_len != "auto":
+            _ints(self, ("sample_len",), minimum=1)
         _require(
             self,
             "output_critic_weight",
@@ -335,7 +345,17 @@ class TimeGANConfig(GANConfig):
             "skip_connections": self.skip_connections,
             "output_noise": self.output_noise,
             "output_critic_dim": self.output_critic_dim if self.output_critic_weight > 0 else 0,
+            "sample_len": self.sample_len,
         }
+
+
+# "auto" sample_len: about this many recurrent steps per sequence (see TimeGANConfig).
+AUTO_GROUPS = 20
+
+
+def resolve_sample_len(sample_len: int | str, max_len: int) -> int:
+    """The steps per recurrent step for training sequences of `max_len` steps."""
+    return max(1, max_len // AUTO_GROUPS) if sample_len == "auto" else int(sample_len)
 
 
 @dataclass
@@ -373,7 +393,12 @@ class CRNNGANConfig(GANConfig):
 
 # Fields that change the networks' shapes and were added after artifacts already existed: a saved
 # config.json without them was built without them, so loading it must not switch them on.
-ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {"skip_connections": False, "static_noise": False, "output_noise": False}
+ADDED_ARCHITECTURE_FIELDS: dict[str, Any] = {
+    "skip_connections": False,
+    "static_noise": False,
+    "output_noise": False,
+    "sample_len": 1,
+}
 
 
 def config_from_saved(data: dict[str, Any]) -> GANConfig:

@@ -8,12 +8,16 @@ Two additions, both on by default and both switchable in `TimeGANConfig`: linear
 stacks (`skip_connections`) and a per-sequence noise vector next to the per-step noise (`static_noise`).
 With loss="began" the discriminator is a sequence autoencoder over latents; with loss="infogan" the
 generator also takes the latent codes and a Q head on the discriminator's features predicts them.
+With `sample_len` k > 1 the five stacks run over groups of k steps (`step_groups`): the embedder reads
+k steps per recurrent step, the recovery writes k, the generator reads k steps' noise; the latents, the
+supervisor's next-step target and the discriminator's logits are per group (`latent_mask`), while the
+decoded output and every statistic of it stay per step.
 """
 
 from __future__ import annotations
 
 import torch
-from chronogan.training.config import TimeGANConfig
+from chronogan.training.config import TimeGANConfig, resolve_sample_len
 from chronogan.training.models.codes import CodeLayout
 from chronogan.training.models.conditioning import ConditionInputs, step_mask, with_side_input
 from chronogan.training.models.discriminators import Judgement, discriminator_body, feature_dim, judge
@@ -22,6 +26,7 @@ from chronogan.training.models.heads import BlockHead
 from chronogan.training.models.noise import normal_to_uniform
 from chronogan.training.models.rnn import RNNStack
 from chronogan.training.models.spec import DataSpec, resolve_conditioning
+from chronogan.training.models.step_groups import group_lengths, group_mask, group_steps, ungroup_steps
 from torch import nn
 
 OUTPUT_NOISE_GAIN = 10.0
@@ -40,9 +45,10 @@ class TimeGANNetworks(nn.Module):
         f, h, layers, cell = spec.n_features, config.hidden_dim, config.num_layers, config.cell
         skip = config.skip_connections
         self.static_noise = config.static_noise
-        noise_inputs = self.noise_dim * (2 if self.static_noise else 1)
-        self.embedder = RNNStack(cell, f, h, h, layers, skip=skip)
-        self.recovery = RNNStack(cell, h, h, f, layers, skip=skip)
+        self.sample_len = k = resolve_sample_len(config.sample_len, spec.max_len)
+        noise_inputs = k * self.noise_dim * (2 if self.static_noise else 1)
+        self.embedder = RNNStack(cell, k * f, h, h, layers, skip=skip)
+        self.recovery = RNNStack(cell, h, h, k * f, layers, skip=skip)
         self.generator = RNNStack(cell, noise_inputs + self.side.g_dim, h, h, layers, skip=skip)
         self.supervisor = RNNStack(cell, h, h, h, max(1, layers - 1), skip=skip)
         began = config.loss == "began"
@@ -78,16 +84,22 @@ class TimeGANNetworks(nn.Module):
     def cond_dim(self) -> int:
         return self.spec.cond_dim
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.embedder(x))
+    def latent_mask(self, mask: torch.Tensor) -> torch.Tensor:
+        """The step mask `[B, T]` at the latents' resolution (per group of `sample_len` steps)."""
+        return group_mask(mask, self.sample_len)
 
-    def recover(self, h: torch.Tensor) -> torch.Tensor:
-        return self.head(self.recovery(h))
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """`x [B, T, F]` -> latents `[B, ceil(T / sample_len), hidden]`."""
+        return torch.sigmoid(self.embedder(group_steps(x, self.sample_len)))
+
+    def recover(self, h: torch.Tensor, steps: int) -> torch.Tensor:
+        """Latents -> decoded `[B, steps, F]`."""
+        return self.head(ungroup_steps(self.recovery(h), self.sample_len, steps))
 
     def emit(self, h: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-        """The generation path's recovery: `recover(h)` plus, with `output_noise`, scaled per-step noise
-        (the caller's noise channels, reused) on the numeric logits."""
-        logits = self.recovery(h)
+        """The generation path's recovery: `recover(h)` at the noise's steps plus, with `output_noise`,
+        scaled per-step noise (the caller's noise channels, reused) on the numeric logits."""
+        logits = ungroup_steps(self.recovery(h), self.sample_len, noise.size(1))
         if self.output_noise:
             logits = logits + torch.matmul(noise, self.noise_routing) * (OUTPUT_NOISE_GAIN * self.noise_scale)
         return self.head(logits)
@@ -107,7 +119,7 @@ class TimeGANNetworks(nn.Module):
         step: a per-sequence random vector for what stays constant over a sequence (its level), so the
         per-step noise only has to explain the moves (as DoppelGANger separates its noise)."""
         side = self.side.generator_inputs(cond, lengths, codes)
-        u = normal_to_uniform(noise)
+        u = group_steps(normal_to_uniform(noise), self.sample_len)
         if self.static_noise:
             u = torch.cat([u, u[:, :1].expand(-1, u.size(1), -1)], -1)
         return torch.sigmoid(self.generator(with_side_input(u, side)))
@@ -115,7 +127,8 @@ class TimeGANNetworks(nn.Module):
     def discriminate(self, h: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> Judgement:
         """Per-step logits `[B, T]` (BEGAN: reconstruction errors), features, and the ACGAN / InfoGAN heads."""
         side = self.side.discriminator_inputs(cond, lengths)
-        return judge(self.discriminator, h, side, lengths, self.aux_classifier, self.info_head)
+        groups = group_lengths(lengths, self.sample_len)
+        return judge(self.discriminator, h, side, groups, self.aux_classifier, self.info_head)
 
     def criticize_output(self, x: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The decoded-space critic's per-step logits `[B, T]`. Steps beyond each length are zeroed first, as

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from chronogan.training.config import GANConfig
+from chronogan.training.config import GANConfig, config_from_saved
 from chronogan.training.models.spec import DataSpec
 from chronogan.training.state_files import has_tree, load_tree, save_tree
 
@@ -61,7 +61,8 @@ def load(directory: Path, config: GANConfig, spec: DataSpec) -> dict[str, Any]:
     """Load and check that the checkpoint fits this config's networks and this data."""
     state = load_tree(directory, NAME)
     same_model = state["config"].get("model_type") == config.model_type
-    saved = type(config).from_dict(state["config"]) if same_model else None
+    # (a checkpoint that predates an architecture field was made without it, as a saved artifact was)
+    saved = config_from_saved(state["config"]) if same_model else None
     if saved is None or saved.architecture() != config.architecture():
         found = state["config"] if saved is None else saved.architecture()
         raise ValueError(

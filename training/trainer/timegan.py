@@ -74,13 +74,15 @@ class TimeGANSteps(ModelSteps):
         return self._joint_step(want_stats)
 
     def _supervised_error(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced next-step error (MSE or MAE): supervise(h)[t] vs h[t+1], where t+1 is valid."""
-        return self.regression(self.networks.supervise(h)[:, :-1], h[:, 1:], mask[:, 1:])
+        """Teacher-forced next-step error (MSE or MAE): supervise(h)[t] vs h[t+1], where t+1 is valid;
+        `mask` is the batch's step mask (per group of `sample_len` steps here, as the latents are)."""
+        latent = self.networks.latent_mask(mask)
+        return self.regression(self.networks.supervise(h)[:, :-1], h[:, 1:], latent[:, 1:])
 
     def _embedding_step(self) -> StepResult:
         b = self.sampler.sample()
         n = self.networks
-        error = self.regression(n.recover(n.embed(b.x)), b.x, b.mask)
+        error = self.regression(n.recover(n.embed(b.x), b.steps), b.x, b.mask)
         update(self.optimizers["autoencoder"], self.config.recon_weight * self.regression_term(error))
         return StepResult({"recon": error.item()})
 
@@ -121,8 +123,9 @@ class TimeGANSteps(ModelSteps):
             x_hat = n.emit(h_hat, noise)
             fake = n.discriminate(h_hat, b.cond, b.lengths)
             fake_e = n.discriminate(e_hat, b.cond, b.lengths)
-            g_adv = adv.g_loss(fake.logits, b.mask)
-            g_adv_e = adv.g_loss(fake_e.logits, b.mask)
+            latent_mask = n.latent_mask(b.mask)
+            g_adv = adv.g_loss(fake.logits, latent_mask)
+            g_adv_e = adv.g_loss(fake_e.logits, latent_mask)
             g_sup = self._supervised_error(h, b.mask)
             loss = (
                 g_adv
@@ -149,7 +152,7 @@ class TimeGANSteps(ModelSteps):
         n, c = self.networks, self.config
         with frozen(n.supervisor):
             h = n.embed(b.x)
-            recon = self.regression(n.recover(h), b.x, b.mask)
+            recon = self.regression(n.recover(h, b.steps), b.x, b.mask)
             sup = self._supervised_error(h, b.mask)
             update(
                 self.optimizers["embedder"],
@@ -182,9 +185,10 @@ class TimeGANSteps(ModelSteps):
         judged_real = n.discriminate(h, b.cond, b.lengths)
         judged_fake = n.discriminate(h_hat, b.cond, b.lengths)
         y_fake_e = n.discriminate(e_hat, b.cond, b.lengths).logits
-        real = adv.d_term(judged_real.logits, b.mask, True)
-        fake = adv.d_term(judged_fake.logits, b.mask, False)
-        fake_e = adv.d_term(y_fake_e, b.mask, False)
+        latent_mask = n.latent_mask(b.mask)
+        real = adv.d_term(judged_real.logits, latent_mask, True)
+        fake = adv.d_term(judged_fake.logits, latent_mask, False)
+        fake_e = adv.d_term(y_fake_e, latent_mask, False)
         d_loss = real + fake + c.gamma * fake_e
         value = d_loss.item()
         losses["d"] = (real.item() + fake.item() + fake_e.item()) / 3.0
@@ -199,9 +203,9 @@ class TimeGANSteps(ModelSteps):
             critic = lambda v: n.discriminate(v, b.cond, b.lengths).logits  # noqa: E731
             for extra in (
                 self.info_term(judged_fake.info, codes, losses, "info_d"),
-                self.penalty(critic, h, h_hat, b.mask, losses),
+                self.penalty(critic, h, h_hat, latent_mask, losses),
             ):
                 if extra is not None:
                     total = total + extra
             update(self.optimizers["discriminator"], total)
-        self.balance(judged_real.logits, judged_fake.logits, b.mask, losses)
+        self.balance(judged_real.logits, judged_fake.logits, latent_mask, losses)

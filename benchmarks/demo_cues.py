@@ -9,6 +9,7 @@ mean load with its capacity, mean load per region, the missing rate of `load_kw`
 
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --minutes 3 --seeds 0 1 2
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --set within_std_weight=0 --seeds 0 1 2
+    taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --set sample_len=3 --per-column --without --seeds 0 1
 """
 
 from __future__ import annotations

@@ -56,11 +56,10 @@ def per_column_scores(model: object, data: Path, table: pd.DataFrame, *, without
     blocks = real.layout.blocks
     out = {}
     for column in dict.fromkeys(b.column for b in blocks):
-        own = [c for b in blocks if b.column == column for c in range(b.start, b.end)]
-        rest = [c for b in blocks if b.column != column for c in range(b.start, b.end)]
-        for prefix, channels in (("alone", own), ("without", rest)):
-            if prefix == "without" and not without:
-                continue
+        subsets = {"alone": [c for b in blocks if b.column == column for c in range(b.start, b.end)]}
+        if without:
+            subsets["without"] = [c for b in blocks if b.column != column for c in range(b.start, b.end)]
+        for prefix, channels in subsets.items():
             score = discriminative_score(
                 real.x[:, :, channels],
                 synth.x[:, :, channels],

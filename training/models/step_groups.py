@@ -29,12 +29,11 @@ def group_steps(x: torch.Tensor, k: int) -> torch.Tensor:
     return torch.stack(parts, 2).flatten(2)
 
 
-def ungroup_steps(y: torch.Tensor, k: int, steps: int | torch.Tensor | None = None) -> torch.Tensor:
-    """`[B, G, k * F] -> [B, steps, F]` (the inverse of `group_steps`; `steps` None keeps all `G * k`)."""
+def ungroup_steps(y: torch.Tensor, k: int, steps: int) -> torch.Tensor:
+    """`[B, G, k * F] -> [B, steps, F]`: the inverse of `group_steps`, the padding steps cut off."""
     if k == 1:
-        return y if steps is None else y[:, :steps]
-    out = y.reshape(y.size(0), -1, y.size(2) // k)
-    return out if steps is None else out[:, :steps]
+        return y
+    return y.reshape(y.size(0), -1, y.size(2) // k)[:, :steps]
 
 
 def group_mask(mask: torch.Tensor, k: int) -> torch.Tensor:

@@ -125,7 +125,8 @@ class TimeGANNetworks(nn.Module):
         return torch.sigmoid(self.generator(with_side_input(u, side)))
 
     def discriminate(self, h: torch.Tensor, cond: torch.Tensor, lengths: torch.Tensor) -> Judgement:
-        """Per-step logits `[B, T]` (BEGAN: reconstruction errors), features, and the ACGAN / InfoGAN heads."""
+        """Logits per latent step `[B, T / sample_len]` (BEGAN: reconstruction errors), features, and the
+        ACGAN / InfoGAN heads."""
         side = self.side.discriminator_inputs(cond, lengths)
         groups = group_lengths(lengths, self.sample_len)
         return judge(self.discriminator, h, side, groups, self.aux_classifier, self.info_head)

@@ -73,11 +73,10 @@ class TimeGANSteps(ModelSteps):
             return self._supervised_step()
         return self._joint_step(want_stats)
 
-    def _supervised_error(self, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced next-step error (MSE or MAE): supervise(h)[t] vs h[t+1], where t+1 is valid;
-        `mask` is the batch's step mask (per group of `sample_len` steps here, as the latents are)."""
-        latent = self.networks.latent_mask(mask)
-        return self.regression(self.networks.supervise(h)[:, :-1], h[:, 1:], latent[:, 1:])
+    def _supervised_error(self, h: torch.Tensor, latent_mask: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced next-step error (MSE or MAE): supervise(h)[t] vs h[t+1], where t+1 is valid
+        (`latent_mask`: the step mask at the latents' resolution, `networks.latent_mask`)."""
+        return self.regression(self.networks.supervise(h)[:, :-1], h[:, 1:], latent_mask[:, 1:])
 
     def _embedding_step(self) -> StepResult:
         b = self.sampler.sample()
@@ -90,7 +89,7 @@ class TimeGANSteps(ModelSteps):
         b = self.sampler.sample()
         with torch.no_grad():
             h = self.networks.embed(b.x)
-        error = self._supervised_error(h, b.mask)
+        error = self._supervised_error(h, self.networks.latent_mask(b.mask))
         update(self.optimizers["supervisor"], error)
         return StepResult({"supervised": error.item()})
 
@@ -126,7 +125,7 @@ class TimeGANSteps(ModelSteps):
             latent_mask = n.latent_mask(b.mask)
             g_adv = adv.g_loss(fake.logits, latent_mask)
             g_adv_e = adv.g_loss(fake_e.logits, latent_mask)
-            g_sup = self._supervised_error(h, b.mask)
+            g_sup = self._supervised_error(h, latent_mask)
             loss = (
                 g_adv
                 + c.gamma * g_adv_e
@@ -153,7 +152,7 @@ class TimeGANSteps(ModelSteps):
         with frozen(n.supervisor):
             h = n.embed(b.x)
             recon = self.regression(n.recover(h, b.steps), b.x, b.mask)
-            sup = self._supervised_error(h, b.mask)
+            sup = self._supervised_error(h, n.latent_mask(b.mask))
             update(
                 self.optimizers["embedder"],
                 c.recon_weight * self.regression_term(recon) + c.embed_supervised_weight * sup,

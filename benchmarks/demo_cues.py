@@ -1,13 +1,15 @@
 """The demo model's fidelity and the cues a classifier uses on it, before/after a recipe change.
 
-Trains TimeGAN on `chronogan sample-data energy` (what `scripts/demo.sh` does) for `--minutes`, once per
-seed, and prints per run: the quick discriminative score the CLI prints, and real vs generated (500
-entities from the saved artifact, as the service makes them): the spread of the integer `occupants`
-column's step changes, how many distinct `capacity_kw` values come out, the correlation of an entity's
-mean load with its capacity, mean load per region, the missing rate of `load_kw`, how often the categorical
-`status` is "warn" or "fail". Ends with mean ± se.
+Trains TimeGAN on `chronogan sample-data energy` as `scripts/demo.sh` does (`chronogan train`'s code path,
+`train_version`, so `--minutes` is the whole command's budget, of which training gets about three quarters,
+and `--trials` as the script passes it), once per seed, and prints per run: the quick discriminative score
+the CLI prints, and real vs generated (500 entities from the saved artifact, as the service makes them):
+the spread of the integer `occupants` column's step changes, how many distinct `capacity_kw` values come
+out, the correlation of an entity's mean load with its capacity, mean load per region, the missing rate of
+`load_kw`, how often the categorical `status` is "warn" or "fail". Ends with mean ± se.
 
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --minutes 3 --seeds 0 1 2
+    .venv/bin/python benchmarks/demo_cues.py --minutes 3 --trials 2 --seeds 0 1 2   # both cores, as demo.sh
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --set within_std_weight=0 --seeds 0 1 2
     taskset -c 1 .venv/bin/python benchmarks/demo_cues.py --set sample_len=3 --per-column --without --seeds 0 1
 """
@@ -84,16 +86,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=3.0, help="0: no budget, the step caps rule")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--trials", type=int, default=1, help="as `chronogan train --trials` (one core each)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides FIELD=JSON")
     parser.add_argument("--label", default="")
     parser.add_argument("--per-column", action="store_true", help="also a quick score on each column alone")
     parser.add_argument("--without", action="store_true", help="with --per-column: also on all columns but one")
     args = parser.parse_args()
 
-    from chronogan.training import SchemaOptions, TimeGAN
-    from chronogan.training.config import TimeGANConfig
+    from chronogan.training.api import train_version
     from chronogan.training.data.samples import energy_meters
-    from chronogan.training.quality import quick_discriminative
+    from chronogan.training.estimator import load
 
     from chronogan.artifacts.runtime import LoadedModel
 
@@ -106,13 +108,23 @@ def main() -> None:
         print("real", json.dumps({k: round(v, 3) for k, v in real.items()}))
         for seed in args.seeds:
             t0 = time.perf_counter()
-            config = TimeGANConfig(**{"max_minutes": args.minutes or None, "seed": seed, **overrides})
-            model = TimeGAN(config).fit(data, SchemaOptions(sequence_key="meter_id"), progress=False)
+            options = {"sequence_key": "meter_id", "seed": seed, "trials": args.trials, "config": overrides}
+            if args.minutes:
+                options["max_minutes"] = args.minutes
+            store = Path(tmp) / f"store{seed}"
+            version, metrics = train_version(data, name="energy", store=store, options=options)
             wall = time.perf_counter() - t0
-            quick = quick_discriminative(model, data)["discriminative"]["mean"]
-            model.save(Path(tmp) / f"m{seed}", name="energy")
-            table = LoadedModel.load(Path(tmp) / f"m{seed}").generate(500, seed=seed + 1)
-            row = {"seed": seed, "quick": quick, "wall_s": wall, "steps": model.summary.get("steps"), **cues(table)}
+            folder = store / "energy" / version
+            model = load(folder)
+            table = LoadedModel.load(folder).generate(500, seed=seed + 1)
+            row = {
+                "seed": seed,
+                "quick": metrics["discriminative"]["mean"],
+                "wall_s": wall,
+                "steps": model.summary.get("steps"),
+                "trials": model.summary.get("trials", {}).get("scores"),
+                **cues(table),
+            }
             if args.per_column:
                 row.update(per_column_scores(model, data, table, without=args.without))
             rows.append(row)

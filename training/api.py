@@ -4,7 +4,7 @@
 schema overrides (sequence_key, time_column, categorical, numeric, context, ignore, seq_len, stride,
 max_seq_len), model_type (timegan|crnngan), max_minutes, seed, loss, supervised_loss, conditioning, device,
 `config` (any other config field), mode (fresh|warm), promote, evaluate, holdout (a fraction of the file kept
-out of training).
+out of training), trials (that many runs side by side, the best kept: `chronogan.training.trials`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from chronogan.training.config import GANConfig
 from chronogan.training.data.holdout import check_fraction
 from chronogan.training.data.options import SchemaOptions
 from chronogan.training.registry import MODEL_TYPES
+from chronogan.training.trials import check_trials
 
 from chronogan.artifacts.choices import DEFAULT_MODEL_TYPE, TRAIN_MODES
 from chronogan.artifacts.errors import UserInputError
@@ -45,7 +46,7 @@ CONFIG_SHORTCUTS = {
     "stride",
     "max_seq_len",
 }
-RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate", "holdout"}
+RUN_KEYS = {"model_type", "config", "mode", "promote", "evaluate", "holdout", "trials"}
 
 
 @dataclass
@@ -57,6 +58,7 @@ class TrainRequest:
     promote: bool = False
     evaluate: bool = True
     holdout: float | None = None
+    trials: int = 1
 
     @classmethod
     def from_options(cls, options: dict[str, Any] | None) -> TrainRequest:
@@ -96,6 +98,7 @@ class TrainRequest:
             promote=bool(options.get("promote", False)),
             evaluate=bool(options.get("evaluate", True)),
             holdout=None if options.get("holdout") is None else check_fraction(options["holdout"]),
+            trials=check_trials(options.get("trials", 1)),
         )
         request.build_config()  # fail early on bad config values
         return request
@@ -146,7 +149,7 @@ def train_version(
     budget = CommandBudget(config.max_minutes, started, log)
     model_store = ModelStore(store)
     with model_store.model_lock(name):
-        warm = None
+        warm_dir = None
         if request.mode == "warm":
             try:
                 active = model_store.resolve(name)
@@ -154,24 +157,46 @@ def train_version(
                 raise UserInputError(
                     f"mode 'warm' needs an existing active version of {name!r}", field="options.mode"
                 ) from exc
-            warm = load(model_store.version_dir(name, active))
-        model: SyntheticSeriesModel = MODEL_TYPES[request.model_type].estimator_class()(config)
+            warm_dir = model_store.version_dir(name, active)
         data, held, holdout = _training_part(Path(path), request, config)
+        fingerprint: dict[str, Any] = {}
         if holdout is not None:
             from chronogan.training.data.io import file_fingerprint
 
-            model.data_fingerprint = file_fingerprint(Path(path))
-        model.fit(
-            data,
-            request.schema,
-            progress=progress,
-            warm_start=warm,
-            log=log,
-            on_progress=on_progress,
-            checkpoint_dir=checkpoint_dir,
-            resume=resume,
-            training_seconds=None if budget.total_s is None else lambda: budget.training_seconds(time.monotonic()),
-        )
+            fingerprint = file_fingerprint(Path(path))
+        training_seconds = None if budget.total_s is None else lambda: budget.training_seconds(time.monotonic())
+        model: SyntheticSeriesModel
+        if request.trials > 1:
+            from chronogan.training.trials import fit_trials
+
+            model = fit_trials(
+                config,
+                Path(path),
+                request.schema,
+                request.trials,
+                holdout=request.holdout,
+                fingerprint=fingerprint,
+                warm_dir=warm_dir,
+                checkpoint_dir=checkpoint_dir,
+                resume=resume,
+                training_seconds=training_seconds,
+                log=log,
+                on_progress=on_progress,
+            )
+        else:
+            model = MODEL_TYPES[request.model_type].estimator_class()(config)
+            model.data_fingerprint = fingerprint
+            model.fit(
+                data,
+                request.schema,
+                progress=progress,
+                warm_start=None if warm_dir is None else load(warm_dir),
+                log=log,
+                on_progress=on_progress,
+                checkpoint_dir=checkpoint_dir,
+                resume=resume,
+                training_seconds=training_seconds,
+            )
         fitting, preparing = budget.since_mark(), model.seconds.get("prepare", 0.0)
         budget.mark("preparing the data", preparing)
         budget.mark("training", fitting - preparing)

@@ -288,9 +288,10 @@ class TimeGANConfig(GANConfig):
     `chronogan.training.models.step_groups`): the five stacks run over groups of this many steps, so an
     iteration on long sequences costs about `1 / sample_len` as much and what lasts a whole sequence is
     carried over fewer recurrent steps; the exported graph still takes and returns one row per step.
-    "auto" (the default) picks `max(1, T // 20)` for training sequences of T steps (`resolve_sample_len`):
-    sequences shorter than 40 steps (Stocks, Sines, windows of 24) keep one step per recurrent step and
-    their exact networks; 60-step entities get 3, 150-step ones 7, about 20 recurrent steps either way.
+    "auto" (the default, `resolve_sample_len`) keeps one step per recurrent step, and exactly the networks
+    without grouping, for training sequences shorter than 40 steps (Stocks, Sines, windows of 24: measured
+    at their floors that way), and gives longer ones `T // 10` (60-step entities 6, 150-step ones 15): about
+    10 recurrent steps per sequence, the best of 3, 4, 5, 6 on the demo model (BENCHMARKS.md).
     """
 
     model_type: ClassVar[str] = "timegan"
@@ -349,13 +350,17 @@ class TimeGANConfig(GANConfig):
         }
 
 
-# "auto" sample_len: about this many recurrent steps per sequence (see TimeGANConfig).
-AUTO_GROUPS = 20
+# "auto" sample_len: sequences of at least AUTO_MIN_LEN steps get about AUTO_GROUPS recurrent steps each;
+# shorter ones keep one step per recurrent step (see TimeGANConfig).
+AUTO_MIN_LEN = 40
+AUTO_GROUPS = 10
 
 
 def resolve_sample_len(sample_len: int | str, max_len: int) -> int:
     """The steps per recurrent step for training sequences of `max_len` steps."""
-    return max(1, max_len // AUTO_GROUPS) if sample_len == "auto" else int(sample_len)
+    if sample_len != "auto":
+        return int(sample_len)
+    return max(1, max_len // AUTO_GROUPS) if max_len >= AUTO_MIN_LEN else 1
 
 
 @dataclass

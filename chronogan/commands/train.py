@@ -64,6 +64,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="keep this fraction (0.05-0.5) out of training: a random share of the entities, or the final stretch "
         "of one series; recorded in the manifest so `chronogan evaluate` scores against data the model never saw",
     )
+    t.add_argument(
+        "--trials",
+        type=int,
+        metavar="K",
+        help="train K runs side by side (seeds SEED..SEED+K-1, one process and core each, same time budget) and "
+        "keep the one a validation score rates best (default 1)",
+    )
     t.add_argument("--no-eval", action="store_true", help="skip the quick quality score after training")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -85,6 +92,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "conditioning",
         "device",
         "holdout",
+        "trials",
     ):
         value = getattr(args, key)
         if value is not None:
@@ -132,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {seconds:.1f}s of training; steps: {steps} (ended by {ended})")
         if summary.get("stopped_early_reason"):
             print(f"  stopped early: {summary['stopped_early_reason']}")
+        trials = summary.get("trials")
+        if trials:
+            scores = ", ".join("failed" if v is None else f"{v:.3f}" for v in trials["scores"])
+            print(f"  kept trial {trials['chosen']} of {trials['count']} (validation scores {scores})")
         for warning in summary.get("warnings", []):
             print(f"  warning: {warning}")
     holdout = (metrics or {}).get("holdout")

@@ -103,7 +103,7 @@ def test_sample_len_is_architecture_and_must_be_positive() -> None:
 
 
 def test_auto_groups_long_sequences_only() -> None:
-    assert [resolve_sample_len("auto", t) for t in (12, 24, 39, 40, 60, 150)] == [1, 1, 1, 2, 3, 7]
+    assert [resolve_sample_len("auto", t) for t in (12, 24, 39, 40, 52, 60, 150)] == [1, 1, 1, 4, 5, 6, 15]
     assert resolve_sample_len(4, 24) == 4  # an explicit value wins
     with pytest.raises(ValueError, match="sample_len"):
         TimeGANConfig(sample_len="some")  # type: ignore[arg-type]

@@ -39,9 +39,9 @@ from typing import Any
 from chronogan.training.config import GANConfig
 from chronogan.training.data.options import SchemaOptions
 
+from chronogan.artifacts.choices import MAX_TRIALS
 from chronogan.artifacts.errors import UserInputError
 
-MAX_TRIALS = 64
 # The trial score uses the quick score's classifier budget (a choice between trials deserves at least the
 # precision the manifest reports), on other seeds than the quick score's 0.
 TRIAL_SCORE_SEED = 1

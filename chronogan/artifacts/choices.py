@@ -28,3 +28,5 @@ CONDITIONINGS: tuple[str, ...] = get_args(Conditioning)
 TRAIN_MODES: tuple[str, ...] = get_args(TrainMode)
 DEVICES: tuple[str, ...] = get_args(DeviceName)
 DEFAULT_MODEL_TYPE: ModelTypeName = "timegan"
+# Most training runs `--trials` / the retrain option `trials` may start side by side.
+MAX_TRIALS = 64

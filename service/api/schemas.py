@@ -8,7 +8,15 @@ from chronogan.service.api.formats import OutputFormat
 from chronogan.service.jobs.store import JobState
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chronogan.artifacts.choices import CellType, Conditioning, LossName, ModelTypeName, SupervisedLoss, TrainMode
+from chronogan.artifacts.choices import (
+    MAX_TRIALS,
+    CellType,
+    Conditioning,
+    LossName,
+    ModelTypeName,
+    SupervisedLoss,
+    TrainMode,
+)
 from chronogan.artifacts.codes import CodeSpec
 from chronogan.artifacts.runtime import MAX_SEED, SEED_BOUND
 from chronogan.artifacts.store import VERSION_PATTERN
@@ -177,9 +185,19 @@ class RetrainOptions(BaseModel):
     hidden_dim: int | None = Field(None, ge=1)
     num_layers: int | None = Field(None, ge=1)
     config: dict[str, Any] | None = Field(None, examples=[{"lr_g": 0.0005}])
+    trials: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_TRIALS,
+        description="Train this many runs side by side (seeds seed..seed+trials-1, one core each, same budget) "
+        "and keep the one a validation score rates best (default 1).",
+        examples=[2],
+    )
     evaluate: bool | None = Field(
         None, description="In-sample quick score; only used when the upload is too small for the held-out gate."
     )
+
+    _trials_is_not_a_boolean = field_validator("trials", mode="before")(_not_a_bool)
 
     def training_options(self) -> dict[str, Any]:
         """What `chronogan.training.api` receives: everything set except `promote`, which the gate uses."""

@@ -52,5 +52,7 @@ def test_ray_retrain_asks_for_a_gpu_only_for_cuda() -> None:
     assert resources({"config": {"device": "cuda"}}, 1.0, cluster_gpus=4)["num_gpus"] == 1.0
     assert resources({"device": "auto"}, 1.0, cluster_gpus=4)["num_gpus"] == 0.0
     assert resources({}, 1.0, cluster_gpus=0)["num_gpus"] == 0.0
+    assert resources({"trials": 3}, 1.0, cluster_gpus=0)["num_cpus"] == 3.0  # one core per trial
+    assert resources({"trials": 2}, 4.0, cluster_gpus=0)["num_cpus"] == 4.0
     with pytest.raises(UserInputError, match="no GPU"):
         resources({"device": "cuda"}, 1.0, cluster_gpus=0)

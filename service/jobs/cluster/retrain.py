@@ -22,10 +22,12 @@ from chronogan.artifacts.store import ModelStore
 
 
 def resources(options: dict[str, Any], cpus: float, cluster_gpus: float) -> dict[str, float]:
-    """What the task asks Ray for: CPUs, and a GPU when the retrain trains on `device: cuda`.
+    """What the task asks Ray for: CPUs (at least one per trial: each trial is a process training on one
+    core), and a GPU when the retrain trains on `device: cuda`.
 
     `auto` asks for none: Ray hides GPUs from tasks that did not ask (CUDA_VISIBLE_DEVICES=""), so such
     a task trains on CPU, as `auto` does on a machine without one."""
+    cpus = max(float(cpus), float(options.get("trials", 1)))
     device = options.get("device", (options.get("config") or {}).get("device", "cpu"))
     if device != "cuda":
         return {"num_cpus": cpus, "num_gpus": 0.0}

@@ -132,3 +132,50 @@ def test_cancel_running_retrain(client: TestClient, settings: Settings, training
     done = client.get(f"/v1/jobs/{job['id']}").json()
     assert done["state"] == "canceled" and done["links"]["retry"]
     assert client.get("/v1/models/canceled-one").status_code == 404  # nothing was published
+
+
+def _trial_workers() -> list[int]:
+    """Live trial processes started by this test process (Linux /proc)."""
+    import os
+
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if "chronogan.training.trial_worker" in cmdline and ppid == os.getpid():
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_retrain_with_trials_keeps_the_best_and_a_cancel_stops_every_trial(
+    client: TestClient, settings: Settings, training_csv: Path
+) -> None:
+    import threading
+
+    from tests.helpers import wait_for
+
+    bad = _upload(client, "trials-bad", training_csv, {**TINY, "trials": 0})
+    assert bad.status_code == 422 and "trials" in bad.text
+    done_job = _upload(client, "trials-one", training_csv, {**TINY, "trials": 2}).json()
+    _run_worker(settings, 0.9)
+    done = client.get(f"/v1/jobs/{done_job['id']}").json()
+    assert done["state"] == "succeeded", done["error"]
+    manifest = json.loads((settings.store / "trials-one" / "v1" / "manifest.json").read_text())
+    assert manifest["history_summary"]["trials"]["count"] == 2
+
+    job = _upload(client, "trials-canceled", training_csv, {**TINY, "trials": 2, "max_minutes": 10}).json()
+    worker = Worker(settings)
+    thread = threading.Thread(target=worker.run, kwargs={"until_empty": True})
+    with fixed_quality(0.1):
+        thread.start()
+        wait_for(lambda: client.get(f"/v1/jobs/{job['id']}").json()["progress"] > 0, timeout=120)
+        assert len(_trial_workers()) == 2
+        assert client.post(f"/v1/jobs/{job['id']}/cancel").json()["cancel_requested"]
+        thread.join(120)
+    assert not thread.is_alive(), "the worker did not stop the canceled retrain"
+    assert client.get(f"/v1/jobs/{job['id']}").json()["state"] == "canceled"
+    assert _trial_workers() == []
+    assert client.get("/v1/models/trials-canceled").status_code == 404

@@ -158,7 +158,9 @@ def train_version(
                     f"mode 'warm' needs an existing active version of {name!r}", field="options.mode"
                 ) from exc
             warm_dir = model_store.version_dir(name, active)
-        data, held, holdout = _training_part(Path(path), request, config)
+        data, held, holdout = training_part(
+            Path(path), request.schema, request.holdout, seq_len=config.seq_len, seed=config.seed
+        )
         fingerprint: dict[str, Any] = {}
         if holdout is not None:
             from chronogan.training.data.io import file_fingerprint
@@ -222,16 +224,17 @@ def train_version(
     return version, model.metrics
 
 
-def _training_part(path: Path, request: TrainRequest, config: GANConfig) -> tuple[Any, Any, dict[str, Any] | None]:
-    """(what to train on, the held-out rows or None, the holdout's identity for the manifest or None)."""
-    if request.holdout is None:
+def training_part(
+    path: Path, schema: SchemaOptions, holdout: float | None, *, seq_len: int, seed: int
+) -> tuple[Any, Any, dict[str, Any] | None]:
+    """(what to train on, the held-out rows or None, the holdout's identity for the manifest or None).
+    Every trial of a `trials` run calls this with the same arguments, so all leave out the same part."""
+    if holdout is None:
         return path, None, None
     from chronogan.training.data.holdout import split_holdout
     from chronogan.training.data.io import read_table
 
-    train, held, spec = split_holdout(
-        read_table(path), request.schema, request.holdout, seq_len=config.seq_len, seed=config.seed
-    )
+    train, held, spec = split_holdout(read_table(path), schema, holdout, seq_len=seq_len, seed=seed)
     return train, held, spec.to_dict()
 
 

@@ -104,14 +104,19 @@ def _short_score(
         )
 
 
+def quick_score(model: Any, data: pd.DataFrame | Path, *, seed: int = 0) -> Any:
+    """The quick protocol's discriminative score of the model's samples (drawn with `seed`) against `data`,
+    the classifiers seeded with `seed` too."""
+    real = encode_real(data, model.schema)
+    n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
+    synth = encode_synthetic(model.sample(n, seed=seed), model.schema)
+    return _short_score(real.x, real.lengths, synth, QUICK_STEPS, QUICK_REPEATS, seed)
+
+
 def quick_discriminative(model: Any, data: pd.DataFrame | Path) -> dict[str, Any]:
     """A short discriminative score (fewer classifier steps than the paper's protocol) of the model's own
     samples against `data`, for the manifest and the retrain quality gate."""
-    schema = model.schema
-    real = encode_real(data, schema)
-    n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
-    synth = encode_synthetic(model.sample(n, seed=0), schema)
-    result = _short_score(real.x, real.lengths, synth, QUICK_STEPS, QUICK_REPEATS, 0)
+    result = quick_score(model, data)
     return {
         "discriminative": {
             "mean": result.mean,

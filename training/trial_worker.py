@@ -1,6 +1,5 @@
 """`python -m chronogan.training.trial_worker JOB.json`: one trial of `chronogan.training.trials`, in its own
-interpreter; writes `trial-<i>.result.json` beside the job file (atomically: the parent reads a whole outcome
-or none)."""
+interpreter; its outcome goes to the file the parent reads (`trials.write_result`)."""
 
 from __future__ import annotations
 
@@ -10,15 +9,11 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    from chronogan.training.trials import run_trial
+    from chronogan.training.trials import run_trial, write_result
 
-    job_file = Path(argv[0])
-    job = json.loads(job_file.read_text())
+    job = json.loads(Path(argv[0]).read_text())
     result = run_trial(job)
-    out = job_file.with_name(f"trial-{job['index']}.result.json")
-    partial = out.with_suffix(".part")
-    partial.write_text(json.dumps(result.to_json()))
-    partial.replace(out)
+    write_result(Path(job["out_dir"]), result)
     return 0 if result.ok else 1
 
 

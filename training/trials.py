@@ -80,19 +80,25 @@ class TrialResult:
 def trial_score(model: Any, data: Any) -> float:
     """A fitted model's score among trials (lower is better): the quick discriminative score's protocol
     against the training data, with samples and classifiers seeded apart from the quick score."""
-    from chronogan.training.quality import (
-        QUICK_MAX_SEQUENCES,
-        QUICK_REPEATS,
-        QUICK_STEPS,
-        _short_score,
-        encode_real,
-        encode_synthetic,
-    )
+    from chronogan.training.quality import quick_score
 
-    real = encode_real(data, model.schema)
-    n = min(real.n_sequences, QUICK_MAX_SEQUENCES)
-    synth = encode_synthetic(model.sample(n, seed=TRIAL_SCORE_SEED), model.schema)
-    return float(_short_score(real.x, real.lengths, synth, QUICK_STEPS, QUICK_REPEATS, TRIAL_SCORE_SEED).mean)
+    return float(quick_score(model, data, seed=TRIAL_SCORE_SEED).mean)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Readers in the other process see the old content or the new, never half a file."""
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+def _result_file(folder: Path, index: int) -> Path:
+    return folder / f"trial-{index}.result.json"
+
+
+def write_result(folder: Path, result: TrialResult) -> None:
+    """The trial's outcome, where the parent (`_wait`) looks for it."""
+    _write_atomic(_result_file(folder, result.index), json.dumps(result.to_json()))
 
 
 def fit_trials(
@@ -183,7 +189,7 @@ def _wait(
         time.sleep(POLL_SECONDS)
     outcomes = {}
     for i, p in enumerate(processes):
-        result = folder / f"trial-{i}.result.json"
+        result = _result_file(folder, i)
         if result.is_file():
             outcomes[i] = TrialResult.from_json(json.loads(result.read_text()))
         else:
@@ -200,6 +206,7 @@ def _progress(folder: Path, index: int) -> float:
 
 def run_trial(job: dict[str, Any]) -> TrialResult:
     """One trial, inside its worker process: fit, score, save. Every failure becomes an outcome."""
+    from chronogan.training.api import training_part
     from chronogan.training.estimator import load
     from chronogan.training.registry import model_type_entry
 
@@ -208,23 +215,16 @@ def run_trial(job: dict[str, Any]) -> TrialResult:
     try:
         entry = model_type_entry(job["config"]["model_type"])
         config = entry.config.from_dict(job["config"])
-        data: Any = Path(job["data"])
         schema = SchemaOptions(**job["schema"])
-        if job["holdout"] is not None:
-            from chronogan.training.data.holdout import split_holdout
-            from chronogan.training.data.io import read_table
-
-            data, _, _ = split_holdout(
-                read_table(data), schema, job["holdout"], seq_len=config.seq_len, seed=int(job["split_seed"])
-            )
+        data, _, _ = training_part(
+            Path(job["data"]), schema, job["holdout"], seq_len=config.seq_len, seed=int(job["split_seed"])
+        )
         model = entry.estimator_class()(config)
         model.data_fingerprint = dict(job["fingerprint"])
         progress_file = out_dir / f"trial-{index}.progress"
 
         def report(fraction: float) -> None:
-            partial = progress_file.with_suffix(".part")
-            partial.write_text(f"{fraction:.4f}")
-            partial.replace(progress_file)
+            _write_atomic(progress_file, f"{fraction:.4f}")
 
         log_path = out_dir / f"trial-{index}.log"
 

@@ -121,6 +121,9 @@ def quick_discriminative(model: Any, data: pd.DataFrame | Path) -> dict[str, Any
         "discriminative": {
             "mean": result.mean,
             "std": result.std,
+            # Two classifier runs disagree by up to ~0.1 on one model: the spread travels with the score.
+            "se": result.se,
+            "values": list(result.values),
             "steps": QUICK_STEPS,
             "repeats": QUICK_REPEATS,
             "protocol": "quick",

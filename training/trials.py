@@ -151,6 +151,7 @@ def fit_trials(
                     "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir / f"trial-{i}"),
                     "resume": resume,
                     "deadline": deadline,
+                    "launched": time.time(),
                     "log": i == 0,  # one trial's messages are enough: they all read the same data
                 }
                 job_file = folder / f"trial-{i}.job.json"
@@ -219,6 +220,15 @@ def run_trial(job: dict[str, Any]) -> TrialResult:
         data, _, _ = training_part(
             Path(job["data"]), schema, job["holdout"], seq_len=config.seq_len, seed=int(job["split_seed"])
         )
+        deadline = job["deadline"]
+        if deadline is not None and float(deadline) <= time.time():
+            # A trial's interpreter imports torch before it reads the data: seconds on a loaded machine, spent
+            # from the same budget. Say so, rather than blame the data as the single run's message would.
+            raise UserInputError(
+                f"the time budget was used up before trial {index} could start training (starting its "
+                f"interpreter and reading the data took {time.time() - float(job['launched']):.1f}s); "
+                "raise --max-minutes or run fewer trials"
+            )
         model = entry.estimator_class()(config)
         model.data_fingerprint = dict(job["fingerprint"])
         progress_file = out_dir / f"trial-{index}.progress"
@@ -232,7 +242,6 @@ def run_trial(job: dict[str, Any]) -> TrialResult:
             with log_path.open("a") as f:
                 f.write(message.replace("\n", " ") + "\n")
 
-        deadline = job["deadline"]
         model.fit(
             data,
             schema,

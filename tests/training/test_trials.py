@@ -67,6 +67,18 @@ def test_a_data_error_in_the_trials_fails_the_run_with_its_message_and_writes_no
     assert not (tmp_path / "energy").exists()
 
 
+def test_a_budget_spent_while_the_trials_start_fails_with_a_message_that_says_so(
+    energy_csv: Path, tmp_path: Path
+) -> None:
+    from chronogan.training.config import config_from_dict
+    from chronogan.training.data.options import SchemaOptions
+    from chronogan.training.trials import fit_trials
+
+    config = config_from_dict({"model_type": "timegan", **CAPS})
+    with pytest.raises(UserInputError, match=r"before trial \d could start training \(starting its interpreter"):
+        fit_trials(config, energy_csv, SchemaOptions(sequence_key="meter_id"), 2, training_seconds=lambda: 0.001)
+
+
 @pytest.mark.parametrize("value", [0, -1, 1.5, "2", True, 65])
 def test_bad_trials_values_name_the_field(value: object) -> None:
     with pytest.raises(UserInputError, match="trials") as info:

@@ -159,7 +159,8 @@ def test_retrain_with_trials_keeps_the_best_and_a_cancel_stops_every_trial(
 
     bad = _upload(client, "trials-bad", training_csv, {**TINY, "trials": 0})
     assert bad.status_code == 422 and "trials" in bad.text
-    done_job = _upload(client, "trials-one", training_csv, {**TINY, "trials": 2}).json()
+    # Each trial starts its own interpreter (torch's import: seconds on a loaded machine) inside the budget.
+    done_job = _upload(client, "trials-one", training_csv, {**TINY, "trials": 2, "max_minutes": 0.3}).json()
     _run_worker(settings, 0.9)
     done = client.get(f"/v1/jobs/{done_job['id']}").json()
     assert done["state"] == "succeeded", done["error"]
